@@ -1,0 +1,40 @@
+// Bundles the extension, the engine child process, the CLI and the benchmark into dist/.
+// onnxruntime-node (native) and vscode stay external; @huggingface/tokenizers (ESM) is bundled.
+const esbuild = require('esbuild');
+const fs = require('fs');
+
+const entries = {
+  extension: 'src/vscode/extension.ts',
+  engine: 'src/engine/main.ts',
+  cli: 'src/cli/main.ts',
+  bench: 'src/bench/main.ts',
+};
+
+async function main() {
+  const watch = process.argv.includes('--watch');
+  const production = process.argv.includes('--production');
+  const present = Object.fromEntries(Object.entries(entries).filter(([, f]) => fs.existsSync(f)));
+  const ctx = await esbuild.context({
+    entryPoints: present,
+    bundle: true,
+    platform: 'node',
+    target: 'node18',
+    format: 'cjs',
+    outdir: 'dist',
+    external: ['vscode', 'onnxruntime-node'],
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+  });
+  if (watch) await ctx.watch();
+  else {
+    await ctx.rebuild();
+    await ctx.dispose();
+    if (fs.existsSync('dist/cli.js')) fs.chmodSync('dist/cli.js', 0o755);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+// The one typed, versioned protocol between the engine child process and its clients
+// (extension, CLI, benchmark, evaluation). Every message is an Envelope over Node IPC.
+
+export const PROTOCOL_VERSION = 1;
+
+export type InfillMode = 'single' | 'multi' | 'auto';
+export type StopReason = 'eom' | 'newline' | 'maxTokens' | 'contextFull';
+
+export interface InfillParams {
+  prefix: string;
+  suffix: string;
+  languageId?: string;
+  /** Upper bound on middle tokens; the model decides the length below it (default 64). */
+  maxTokens?: number;
+  mode?: InfillMode;
+  /** Fixed-steps policy: denoising steps per block. Ignored when threshold is set. */
+  steps?: number;
+  /** Confidence-threshold policy (Fast-dLLM): commit every masked position above it. */
+  threshold?: number;
+  /** Autoregressive baseline: block size 1, one token per forward pass, same weights. */
+  ar?: boolean;
+  /** Send StepEvents for this request. */
+  stream?: boolean;
+}
+
+export interface StepEvent {
+  /** 1-based step counter over the whole request. */
+  step: number;
+  /** Index of the block being denoised. */
+  block: number;
+  /** The middle so far, one entry per token; null marks a still-masked position. */
+  tokens: (string | null)[];
+  /** Positions (indices into tokens) committed in this step. */
+  committed: number[];
+  /** Confidence (softmax probability) of each committed position, same order. */
+  confidences: number[];
+  /** Forward passes so far. */
+  forwards: number;
+  ms: number;
+}
+
+export interface InfillResult {
+  text: string;
+  tokens: number;
+  steps: number;
+  forwards: number;
+  ms: number;
+  stopReason: StopReason;
+  /** Whether cached context K/V from an earlier request was reused. */
+  cacheHit: boolean;
+  /** Context tokens computed for this request (0 on a full hit). */
+  prefillTokens: number;
+}
+
+export interface ModelInfo {
+  name: string;
+  kind: 'block-causal' | 'bidirectional';
+  dir: string;
+  params: number;
+  vocabSize: number;
+  blockSize: number;
+  maxContext: number;
+  loadMs: number;
+  threads: number;
+}
+
+export interface EngineStats {
+  requests: number;
+  cancelled: number;
+  cacheHits: number;
+  cacheLookups: number;
+  rssMb: number;
+}
+
+export interface StatusResult {
+  state: 'idle' | 'loading' | 'ready' | 'error';
+  model?: ModelInfo;
+  error?: string;
+  stats: EngineStats;
+}
+
+export interface LoadParams {
+  modelDir: string;
+  threads?: number;
+}
+
+/** Method name -> params and result. */
+export interface RequestMap {
+  load: { params: LoadParams; result: ModelInfo };
+  infill: { params: InfillParams; result: InfillResult };
+  status: { params: Record<string, never>; result: StatusResult };
+}
+export type Method = keyof RequestMap;
+
+export type ErrorCode =
+  | 'cancelled'
+  | 'superseded'
+  | 'badRequest'
+  | 'modelMissing'
+  | 'modelCorrupt'
+  | 'notLoaded'
+  | 'internal'
+  | 'versionMismatch';
+
+export interface EngineErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+export type ClientMessage =
+  | { v: number; kind: 'request'; id: number; method: Method; params: unknown }
+  | { v: number; kind: 'cancel'; id: number };
+
+export type EngineMessage =
+  | { v: number; kind: 'response'; id: number; result: unknown }
+  | { v: number; kind: 'error'; id: number; error: EngineErrorBody }
+  | { v: number; kind: 'step'; id: number; step: StepEvent }
+  | { v: number; kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { v: number; kind: 'ready'; pid: number };
+
+export class EngineError extends Error {
+  constructor(public readonly code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+export function isClientMessage(m: unknown): m is ClientMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const o = m as Record<string, unknown>;
+  if (typeof o.v !== 'number' || typeof o.id !== 'number') return false;
+  if (o.kind === 'cancel') return true;
+  return o.kind === 'request' && (o.method === 'load' || o.method === 'infill' || o.method === 'status');
+}
+
+export function isEngineMessage(m: unknown): m is EngineMessage {
+  if (typeof m !== 'object' || m === null) return false;
+  const o = m as Record<string, unknown>;
+  return typeof o.v === 'number' && ['response', 'error', 'step', 'log', 'ready'].includes(o.kind as string);
+}
