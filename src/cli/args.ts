@@ -1,0 +1,122 @@
+// Command-line argument parsing for `diffusion-coder` (pure, unit-tested).
+import { InfillMode } from '../protocol';
+
+export interface InfillArgs {
+  command: 'infill';
+  file?: string;
+  at?: { line: number; col: number };
+  jsonl: boolean;
+  showSteps: boolean;
+  ar: boolean;
+  mode: InfillMode;
+  maxTokens?: number;
+  threshold?: number;
+  steps?: number;
+  model?: string;
+  threads?: number;
+}
+
+export interface ParityArgs {
+  command: 'parity';
+  model?: string;
+}
+
+export type CliArgs = InfillArgs | ParityArgs | { command: 'help' };
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage:
+  diffusion-coder infill FILE --at LINE:COL   print the middle at a 1-based position
+  diffusion-coder infill FILE                 FILE contains the marker <|cursor|>
+  diffusion-coder infill --jsonl              JSON lines {"id","prefix","suffix","maxTokens"?,"mode"?} on stdin
+  diffusion-coder parity [--model DIR]        check the ONNX model against its parity.json
+options:
+  --show-steps        animate the denoising (in place on a terminal, one line per step otherwise)
+  --ar                autoregressive baseline (one token per forward pass, same weights)
+  --mode M            single | multi | auto (default auto)
+  --max-tokens N      upper bound on middle tokens
+  --threshold P       confidence-threshold unmasking (default 0.9)
+  --steps N           fixed denoising steps per block instead of a threshold
+  --model DIR         model folder (default: the bundled model)
+  --threads N         onnxruntime threads`;
+
+function num(flag: string, v: string | undefined, min: number, max: number, int = true): number {
+  if (v === undefined) throw new UsageError(`${flag} needs a value`);
+  const n = Number(v);
+  if (!Number.isFinite(n) || (int && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`${flag} must be ${int ? 'an integer' : 'a number'} in [${min}, ${max}], got "${v}"`);
+  }
+  return n;
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'parity') {
+    const a: ParityArgs = { command: 'parity' };
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === '--model') a.model = rest[++i];
+      else throw new UsageError(`unknown option ${rest[i]}`);
+    }
+    if (rest.includes('--model') && !a.model) throw new UsageError('--model needs a value');
+    return a;
+  }
+  if (command !== 'infill') throw new UsageError(`unknown command "${command}"`);
+  const a: InfillArgs = { command: 'infill', jsonl: false, showSteps: false, ar: false, mode: 'auto' };
+  for (let i = 0; i < rest.length; i++) {
+    const t = rest[i];
+    switch (t) {
+      case '--jsonl': a.jsonl = true; break;
+      case '--show-steps': a.showSteps = true; break;
+      case '--ar': a.ar = true; break;
+      case '--at': {
+        const m = /^(\d+):(\d+)$/.exec(rest[++i] ?? '');
+        if (!m || +m[1] < 1 || +m[2] < 1) throw new UsageError('--at needs LINE:COL (1-based), e.g. --at 12:5');
+        a.at = { line: +m[1], col: +m[2] };
+        break;
+      }
+      case '--mode': {
+        const v = rest[++i];
+        if (v !== 'single' && v !== 'multi' && v !== 'auto') throw new UsageError('--mode must be single, multi or auto');
+        a.mode = v;
+        break;
+      }
+      case '--max-tokens': a.maxTokens = num(t, rest[++i], 1, 4096); break;
+      case '--threshold': a.threshold = num(t, rest[++i], 0, 1, false); break;
+      case '--steps': a.steps = num(t, rest[++i], 1, 1024); break;
+      case '--threads': a.threads = num(t, rest[++i], 1, 256); break;
+      case '--model':
+        a.model = rest[++i];
+        if (!a.model) throw new UsageError('--model needs a value');
+        break;
+      default:
+        if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
+        if (a.file) throw new UsageError(`unexpected argument ${t}`);
+        a.file = t;
+    }
+  }
+  if (a.jsonl && (a.file || a.at)) throw new UsageError('--jsonl reads stdin: give no FILE or --at');
+  if (!a.jsonl && !a.file) throw new UsageError('infill needs a FILE (or --jsonl)');
+  if (a.jsonl && a.showSteps) throw new UsageError('--show-steps cannot be combined with --jsonl');
+  return a;
+}
+
+export const CURSOR = '<|cursor|>';
+
+/** Split file text at a 1-based LINE:COL or at the cursor marker. */
+export function splitAtCursor(text: string, at?: { line: number; col: number }): { prefix: string; suffix: string } {
+  if (!at) {
+    const i = text.indexOf(CURSOR);
+    if (i < 0) throw new UsageError(`no --at given and no ${CURSOR} marker in the file`);
+    if (text.indexOf(CURSOR, i + 1) >= 0) throw new UsageError(`more than one ${CURSOR} marker in the file`);
+    return { prefix: text.slice(0, i), suffix: text.slice(i + CURSOR.length) };
+  }
+  const lines = text.split('\n');
+  if (at.line > lines.length) throw new UsageError(`--at ${at.line}:${at.col}: the file has ${lines.length} lines`);
+  const line = lines[at.line - 1];
+  if (at.col > line.length + 1) throw new UsageError(`--at ${at.line}:${at.col}: line ${at.line} has ${line.length} characters`);
+  let offset = 0;
+  for (let i = 0; i < at.line - 1; i++) offset += lines[i].length + 1;
+  offset += at.col - 1;
+  return { prefix: text.slice(0, offset), suffix: text.slice(offset) };
+}

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `diffusion-coder`: infill from the command line through the engine child process, a JSON-lines
+// mode for scripts (evaluation, benchmark), and a parity check of a model folder.
+import * as fs from 'fs';
+import * as readline from 'readline';
+import { EngineClient } from '../client/engineClient';
+import { defaultModelDir, enginePath } from '../defaults';
+import { EngineError, InfillParams } from '../protocol';
+import { CliArgs, InfillArgs, parseArgs, splitAtCursor, USAGE, UsageError } from './args';
+import { checkParity } from './parity';
+import { StepPrinter } from './render';
+
+function client(a: { model?: string; threads?: number }): EngineClient {
+  return new EngineClient({
+    enginePath: enginePath(),
+    modelDir: a.model ?? defaultModelDir(),
+    threads: a.threads,
+    maxRestarts: 2,
+    log: (level, msg) => {
+      if (level === 'error' && process.env.DC_VERBOSE) process.stderr.write(msg + '\n');
+    },
+  });
+}
+
+function requestOf(a: InfillArgs, prefix: string, suffix: string): InfillParams {
+  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, steps: a.steps, ar: a.ar };
+}
+
+async function infillFile(a: InfillArgs): Promise<void> {
+  let text: string;
+  try {
+    text = fs.readFileSync(a.file!, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${a.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const { prefix, suffix } = splitAtCursor(text, a.at);
+  const c = client(a);
+  try {
+    const printer = a.showSteps ? new StepPrinter(process.stderr.isTTY ? process.stderr : process.stdout) : undefined;
+    const r = await c.infill(requestOf(a, prefix, suffix), { onStep: printer && ((s) => printer.print(s)) });
+    process.stdout.write(r.text + (r.text.endsWith('\n') ? '' : '\n'));
+    if (a.showSteps) process.stderr.write(`${r.tokens} tokens, ${r.steps} steps, ${r.forwards} forward passes, ${r.ms} ms (${r.stopReason})\n`);
+  } finally {
+    c.dispose();
+  }
+}
+
+async function infillJsonl(a: InfillArgs): Promise<void> {
+  const c = client(a);
+  await c.start();
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  try {
+    for await (const line of rl) {
+      if (!line.trim()) continue;
+      let req: { id?: unknown; prefix?: unknown; suffix?: unknown; maxTokens?: number; mode?: InfillArgs['mode'] };
+      try {
+        req = JSON.parse(line);
+      } catch {
+        process.stdout.write(JSON.stringify({ id: null, error: 'invalid JSON line' }) + '\n');
+        continue;
+      }
+      if (typeof req.prefix !== 'string' || typeof req.suffix !== 'string') {
+        process.stdout.write(JSON.stringify({ id: req.id ?? null, error: 'prefix and suffix must be strings' }) + '\n');
+        continue;
+      }
+      const p = requestOf(a, req.prefix, req.suffix);
+      if (req.maxTokens !== undefined) p.maxTokens = req.maxTokens;
+      if (req.mode !== undefined) p.mode = req.mode;
+      try {
+        const r = await c.infill(p);
+        process.stdout.write(JSON.stringify({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit }) + '\n');
+      } catch (e) {
+        process.stdout.write(JSON.stringify({ id: req.id, error: (e as Error).message }) + '\n');
+      }
+    }
+  } finally {
+    c.dispose();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`diffusion-coder: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    if (args.command === 'help') process.stdout.write(USAGE + '\n');
+    else if (args.command === 'parity') return (await checkParity(args.model ?? defaultModelDir())) ? 0 : 1;
+    else if (args.jsonl) await infillJsonl(args);
+    else await infillFile(args);
+    return 0;
+  } catch (e) {
+    const code = e instanceof UsageError ? 2 : 1;
+    const what = e instanceof EngineError ? `${e.message}` : (e as Error).message;
+    process.stderr.write(`diffusion-coder: ${what}\n`);
+    return code;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,17 @@
+// Where the bundled pieces live relative to a built file in dist/ (CLI, bench, extension).
+import * as path from 'path';
+
+export const DEFAULT_MODEL = 'dcoder-14m';
+
+/** The package root: dist/ is one level below it. */
+export function packageRoot(distDir: string = __dirname): string {
+  return path.resolve(distDir, '..');
+}
+
+export function defaultModelDir(root = packageRoot()): string {
+  return path.join(root, 'models', DEFAULT_MODEL);
+}
+
+export function enginePath(root = packageRoot()): string {
+  return path.join(root, 'dist', 'engine.js');
+}

@@ -1,0 +1,46 @@
+// Unmasking policies: which still-masked positions of a block to commit after one step.
+// Confidence-threshold (Fast-dLLM) or a fixed number of steps per block (most confident first).
+
+export type Policy = { kind: 'threshold'; threshold: number } | { kind: 'steps'; steps: number };
+
+export interface Candidate {
+  index: number;
+  token: number;
+  prob: number;
+}
+
+/**
+ * Pick the candidates to commit. `candidates` are the masked positions with their best token;
+ * `stepsDone` counts the steps already run on this block (the current one excluded).
+ */
+export function chooseCommits(candidates: Candidate[], policy: Policy, stepsDone: number): Candidate[] {
+  if (candidates.length === 0) return [];
+  const sorted = [...candidates].sort((a, b) => b.prob - a.prob || a.index - b.index);
+  if (policy.kind === 'threshold') {
+    const over = sorted.filter((c) => c.prob >= policy.threshold);
+    return over.length > 0 ? over : [sorted[0]];
+  }
+  const left = Math.max(1, policy.steps - stepsDone);
+  const k = Math.ceil(candidates.length / left);
+  return sorted.slice(0, k);
+}
+
+/** Best token and its softmax probability for one row of logits, optionally restricted. */
+export function bestToken(logits: Float32Array, offset: number, vocab: number, allowed?: Uint8Array): { token: number; prob: number } {
+  let max = -Infinity;
+  let arg = -1;
+  for (let j = 0; j < vocab; j++) {
+    if (allowed && !allowed[j]) continue;
+    const v = logits[offset + j];
+    if (v > max) {
+      max = v;
+      arg = j;
+    }
+  }
+  let sum = 0;
+  for (let j = 0; j < vocab; j++) {
+    if (allowed && !allowed[j]) continue;
+    sum += Math.exp(logits[offset + j] - max);
+  }
+  return { token: arg, prob: 1 / sum };
+}

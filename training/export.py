@@ -1,0 +1,198 @@
+"""Export a training checkpoint to the engine's model folder.
+
+Usage:
+    /usr/bin/python3 training/export.py --ckpt training/runs/main/ckpt.pt --name dcoder-14m
+        [--out models] [--tokenizer training/data/tokenizer.json] [--no-quantize]
+
+Writes models/<name>/: model.onnx (opset 17; int8 weights with activations quantized at run
+time, com.microsoft DynamicQuantizeMatMul, and an int8 embedding table), model.fp32.onnx only
+with --keep-fp32, tokenizer.json, manifest.json (architecture kind, limits, block size, special
+token ids, I/O names, sha256), weights.pt (fp16 state dict so a later run can continue), and
+parity.json (random inputs with torch's outputs; `node dist/cli.js parity` checks ORT against
+it). The graph: T new tokens against P cached ones, see model.StepGraph.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+
+import cpu_blas  # noqa: F401  (must come before torch)
+import numpy as np
+import onnx
+import torch
+from onnx import helper, numpy_helper, TensorProto
+
+import bpe
+from model import DiffusionCoder, ModelConfig, StepGraph
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INPUTS = ["input_ids", "position_ids", "attn_mask", "past_kv", "num_logits"]
+OUTPUTS = ["logits", "present_kv"]
+
+
+def dummy_inputs(cfg, T, P, n_logits, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(6, cfg.vocab_size, (1, T), generator=g)
+    pos = (torch.arange(T) + P).unsqueeze(0)
+    mask = torch.ones(1, 1, T, P + T, dtype=torch.bool)
+    mask[0, 0, :, P:] = torch.ones(T, T, dtype=torch.bool).tril()
+    past = torch.randn(cfg.n_layer, 2, 1, cfg.n_head, P, cfg.head_dim, generator=g)
+    return ids, pos, mask, past, torch.tensor([n_logits], dtype=torch.long)
+
+
+def export_fp32(model, path):
+    cfg = model.cfg
+    graph = StepGraph(model).eval()
+    torch.onnx.export(
+        graph, dummy_inputs(cfg, 5, 7, 3), path, opset_version=17, input_names=INPUTS,
+        output_names=OUTPUTS, do_constant_folding=True,
+        dynamic_axes={"input_ids": {1: "T"}, "position_ids": {1: "T"}, "attn_mask": {2: "T", 3: "S"},
+                      "past_kv": {4: "P"}, "logits": {1: "N"}, "present_kv": {4: "T"}})
+    onnx.checker.check_model(onnx.load(path))
+
+
+def quantize_dq8(src, dst):
+    """MatMul with a constant [K, N] weight -> DynamicQuantizeMatMul with int8 weights and one
+    scale per output column; the embedding Gather -> int8 Gather times a per-row scale."""
+    m = onnx.load(src)
+    g = m.graph
+    inits = {i.name: i for i in g.initializer}
+    new_nodes, drop = [], set()
+    for node in g.node:
+        w = inits.get(node.input[1]) if node.op_type in ("MatMul", "Gather") and len(node.input) > 1 else None
+        if node.op_type == "Gather" and node.input[0] in inits:
+            w = inits[node.input[0]]
+            W = numpy_helper.to_array(w).astype(np.float32)
+            if W.ndim == 2 and W.shape[0] > 1000:
+                scale = np.maximum(np.abs(W).max(axis=1), 1e-8) / 127.0
+                q = np.clip(np.round(W / scale[:, None]), -127, 127).astype(np.int8)
+                base = node.output[0]
+                g.initializer.extend([numpy_helper.from_array(q, w.name + "_q8"),
+                                      numpy_helper.from_array(scale.astype(np.float32), w.name + "_rowscale")])
+                new_nodes += [
+                    helper.make_node("Gather", [w.name + "_q8", node.input[1]], [base + "_q8"], axis=0),
+                    helper.make_node("Cast", [base + "_q8"], [base + "_f"], to=TensorProto.FLOAT),
+                    helper.make_node("Gather", [w.name + "_rowscale", node.input[1]], [base + "_s"], axis=0),
+                    helper.make_node("Unsqueeze", [base + "_s", base + "_axes"], [base + "_s2"]),
+                    helper.make_node("Mul", [base + "_f", base + "_s2"], [base]),
+                ]
+                g.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), base + "_axes"))
+                drop.add(w.name)
+                continue
+        if node.op_type == "MatMul" and w is not None and len(w.dims) == 2:
+            W = numpy_helper.to_array(w).astype(np.float32)
+            scale = np.maximum(np.abs(W).max(axis=0), 1e-8) / 127.0
+            q = np.clip(np.round(W / scale[None, :]), -127, 127).astype(np.int8)
+            g.initializer.extend([numpy_helper.from_array(q, w.name + "_q8"),
+                                  numpy_helper.from_array(scale.astype(np.float32), w.name + "_scale"),
+                                  numpy_helper.from_array(np.zeros(W.shape[1], np.int8), w.name + "_zp")])
+            new_nodes.append(helper.make_node("DynamicQuantizeMatMul",
+                                              [node.input[0], w.name + "_q8", w.name + "_scale", w.name + "_zp"],
+                                              list(node.output), domain="com.microsoft"))
+            drop.add(w.name)
+            continue
+        new_nodes.append(node)
+    used = {i for n in new_nodes for i in n.input}
+    keep = [i for i in g.initializer if i.name not in drop or i.name in used]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    del g.node[:]
+    g.node.extend(new_nodes)
+    if not any(o.domain == "com.microsoft" for o in m.opset_import):
+        m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    onnx.save(m, dst)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def parity_fixture(model, path):
+    """Random inputs and torch's outputs, for the ORT parity check on the Node side."""
+    cases = []
+    for T, P, n in ((16, 40, 16), (1, 9, 1), (24, 0, 4)):
+        ids, pos, mask, past, nl = dummy_inputs(model.cfg, T, P, n, seed=T + P)
+        with torch.no_grad():
+            logits, present = StepGraph(model).eval()(ids, pos, mask, past, nl)
+        cases.append({"T": T, "P": P, "num_logits": n, "input_ids": ids[0].tolist(),
+                      "position_ids": pos[0].tolist(), "attn_mask": mask.flatten().int().tolist(),
+                      "past_kv": [round(x, 6) for x in past.flatten().tolist()],
+                      "logits_sample": logits[0, :, :64].flatten().tolist(),
+                      "logits_argmax": logits[0].argmax(-1).tolist(),
+                      "present_sample": present.flatten()[:256].tolist()})
+    with open(path, "w") as f:
+        json.dump({"cases": cases}, f)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(ROOT, "training", "runs", "main", "ckpt.pt"))
+    ap.add_argument("--name", default="dcoder-14m")
+    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
+    ap.add_argument("--no-quantize", action="store_true")
+    ap.add_argument("--keep-fp32", action="store_true")
+    ap.add_argument("--block-size", type=int, default=16)
+    args = ap.parse_args()
+    state = torch.load(args.ckpt, map_location="cpu")
+    cfg = ModelConfig(**state["model_config"])
+    model = DiffusionCoder(cfg)
+    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
+    model.eval()
+    tcfg = state.get("train_config", {})
+    out = os.path.join(args.out, args.name)
+    os.makedirs(out, exist_ok=True)
+    fp32 = os.path.join(out, "model.fp32.onnx")
+    export_fp32(model, fp32)
+    final = os.path.join(out, "model.onnx")
+    if args.no_quantize:
+        shutil.copy(fp32, final)
+    else:
+        quantize_dq8(fp32, final)
+        onnx.checker.check_model(onnx.load(final))
+    if not args.keep_fp32:
+        os.remove(fp32)
+    shutil.copy(args.tokenizer, os.path.join(out, "tokenizer.json"))
+    tok = bpe.Tokenizer.load(args.tokenizer)
+    torch.save({"model": {k: v.half() for k, v in model.state_dict().items()}, "model_config": cfg.to_dict(),
+                "tokens": state.get("tokens", 0), "step": state.get("step", 0)}, os.path.join(out, "weights.pt"))
+    parity_fixture(model, os.path.join(out, "parity.json"))
+    manifest = {
+        "format": 1,
+        "name": args.name,
+        "kind": "block-causal",
+        "file": "model.onnx",
+        "sha256": sha256(final),
+        "bytes": os.path.getsize(final),
+        "tokenizer": "tokenizer.json",
+        "quantization": "none" if args.no_quantize else "int8 weights per output channel, dynamic int8 activations",
+        "params": model.num_params(),
+        "architecture": {"n_layer": cfg.n_layer, "n_head": cfg.n_head, "d_model": cfg.d_model,
+                         "head_dim": cfg.head_dim, "d_ff": cfg.d_ff, "vocab_size": cfg.vocab_size,
+                         "positions": "rope", "rope_base": cfg.rope_base},
+        "layout": "spm",
+        "max_context": tcfg.get("seq_len", 384),
+        "max_middle": tcfg.get("max_mid", 64),
+        "max_suffix": tcfg.get("max_suffix", 96),
+        "block_size": args.block_size,
+        "special_tokens": {k: tok.specials[v] for k, v in (
+            ("pad", "<|pad|>"), ("mask", "<|mask|>"), ("fim_prefix", "<|fim_prefix|>"),
+            ("fim_suffix", "<|fim_suffix|>"), ("fim_middle", "<|fim_middle|>"), ("eom", "<|eom|>"))},
+        "io": {"inputs": {k: k for k in INPUTS}, "outputs": {k: k for k in OUTPUTS},
+               "kv_shape": ["n_layer", 2, 1, "n_head", "P", "head_dim"],
+               "attn_mask": "bool [1, 1, T, P+T], true where attention is allowed"},
+        "training": {"tokens": state.get("tokens", 0), "steps": state.get("step", 0),
+                     "seconds": round(state.get("seconds", 0))},
+    }
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    print(json.dumps({"out": out, "bytes": manifest["bytes"], "params": manifest["params"]}))
+
+
+if __name__ == "__main__":
+    main()
