@@ -129,48 +129,39 @@ def parity_fixture(model, path):
         json.dump({"cases": cases}, f)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ckpt", default=os.path.join(ROOT, "training", "runs", "main", "ckpt.pt"))
-    ap.add_argument("--name", default="dcoder-14m")
-    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
-    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
-    ap.add_argument("--no-quantize", action="store_true")
-    ap.add_argument("--keep-fp32", action="store_true")
-    ap.add_argument("--block-size", type=int, default=16)
-    args = ap.parse_args()
-    state = torch.load(args.ckpt, map_location="cpu")
-    cfg = ModelConfig(**state["model_config"])
-    model = DiffusionCoder(cfg)
-    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
-    model.eval()
+def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_fp32=False,
+                  block_size=16, weights=True):
+    """Write a complete model folder (see the module docstring) for an in-memory model."""
+    state = state or {}
+    cfg = model.cfg
     tcfg = state.get("train_config", {})
-    out = os.path.join(args.out, args.name)
     os.makedirs(out, exist_ok=True)
     fp32 = os.path.join(out, "model.fp32.onnx")
     export_fp32(model, fp32)
     final = os.path.join(out, "model.onnx")
-    if args.no_quantize:
-        shutil.copy(fp32, final)
-    else:
+    if quantize:
         quantize_dq8(fp32, final)
         onnx.checker.check_model(onnx.load(final))
-    if not args.keep_fp32:
+    else:
+        shutil.copy(fp32, final)
+    if not keep_fp32:
         os.remove(fp32)
-    shutil.copy(args.tokenizer, os.path.join(out, "tokenizer.json"))
-    tok = bpe.Tokenizer.load(args.tokenizer)
-    torch.save({"model": {k: v.half() for k, v in model.state_dict().items()}, "model_config": cfg.to_dict(),
-                "tokens": state.get("tokens", 0), "step": state.get("step", 0)}, os.path.join(out, "weights.pt"))
+    shutil.copy(tokenizer, os.path.join(out, "tokenizer.json"))
+    tok = bpe.Tokenizer.load(tokenizer)
+    if weights:
+        torch.save({"model": {k: v.half() for k, v in model.state_dict().items()}, "model_config": cfg.to_dict(),
+                    "tokens": state.get("tokens", 0), "step": state.get("step", 0),
+                    "seconds": state.get("seconds", 0)}, os.path.join(out, "weights.pt"))
     parity_fixture(model, os.path.join(out, "parity.json"))
     manifest = {
         "format": 1,
-        "name": args.name,
+        "name": name,
         "kind": "block-causal",
         "file": "model.onnx",
         "sha256": sha256(final),
         "bytes": os.path.getsize(final),
         "tokenizer": "tokenizer.json",
-        "quantization": "none" if args.no_quantize else "int8 weights per output channel, dynamic int8 activations",
+        "quantization": "int8 weights per output channel, dynamic int8 activations" if quantize else "none",
         "params": model.num_params(),
         "architecture": {"n_layer": cfg.n_layer, "n_head": cfg.n_head, "d_model": cfg.d_model,
                          "head_dim": cfg.head_dim, "d_ff": cfg.d_ff, "vocab_size": cfg.vocab_size,
@@ -179,7 +170,7 @@ def main():
         "max_context": tcfg.get("seq_len", 384),
         "max_middle": tcfg.get("max_mid", 64),
         "max_suffix": tcfg.get("max_suffix", 96),
-        "block_size": args.block_size,
+        "block_size": block_size,
         "special_tokens": {k: tok.specials[v] for k, v in (
             ("pad", "<|pad|>"), ("mask", "<|mask|>"), ("fim_prefix", "<|fim_prefix|>"),
             ("fim_suffix", "<|fim_suffix|>"), ("fim_middle", "<|fim_middle|>"), ("eom", "<|eom|>"))},
@@ -191,7 +182,26 @@ def main():
     }
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
-    print(json.dumps({"out": out, "bytes": manifest["bytes"], "params": manifest["params"]}))
+    return manifest
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default=os.path.join(ROOT, "training", "runs", "main", "ckpt.pt"))
+    ap.add_argument("--name", default="dcoder-14m")
+    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
+    ap.add_argument("--no-quantize", action="store_true")
+    ap.add_argument("--keep-fp32", action="store_true")
+    ap.add_argument("--block-size", type=int, default=16)
+    args = ap.parse_args()
+    state = torch.load(args.ckpt, map_location="cpu")
+    model = DiffusionCoder(ModelConfig(**state["model_config"]))
+    model.load_state_dict({k: v.float() for k, v in state["model"].items()})
+    model.eval()
+    man = export_folder(model, os.path.join(args.out, args.name), args.name, args.tokenizer, state,
+                        quantize=not args.no_quantize, keep_fp32=args.keep_fp32, block_size=args.block_size)
+    print(json.dumps({"out": os.path.join(args.out, args.name), "bytes": man["bytes"], "params": man["params"]}))
 
 
 if __name__ == "__main__":

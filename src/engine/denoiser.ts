@@ -26,7 +26,9 @@ export interface DecodeOptions {
   maxPosition: number;
   /** Text of each token id (newline detection, streaming). */
   pieces: string[];
-  /** Restricts the first middle token (token healing). */
+  /** Tokens the model may emit (1 = allowed); special tokens other than <eom> are left out. */
+  allowed?: Uint8Array;
+  /** Restricts the first middle token further (token healing); already within `allowed`. */
   firstAllowed?: Uint8Array;
   signal?: { readonly aborted: boolean };
   onStep?: (e: DecodeStep) => void;
@@ -74,7 +76,7 @@ export async function denoise(model: BlockModel, pending: number[], pos: number,
       const cands: Candidate[] = [];
       for (let i = 0; i < horizon; i++) {
         if (done[i]) continue;
-        const allowed = out.length === 0 && i === 0 ? o.firstAllowed : undefined;
+        const allowed = out.length === 0 && i === 0 && o.firstAllowed ? o.firstAllowed : o.allowed;
         const b = bestToken(logits, i * V, V, allowed);
         cands.push({ index: i, token: b.token, prob: b.prob });
       }

@@ -3,7 +3,7 @@
 import * as os from 'os';
 import { EngineError, EngineStats, InfillParams, InfillResult, ModelInfo, StepEvent } from '../protocol';
 import { denoise } from './denoiser';
-import { buildContext, healMask, WindowMemory } from './layout';
+import { buildContext, healMask, outputMask, WindowMemory } from './layout';
 import { Manifest, readModelFolder } from './manifest';
 import { Policy } from './policy';
 import { BidirectionalRunner, BlockCausalRunner, ContextRunner } from './runners';
@@ -54,10 +54,12 @@ function commonPrefix(a: readonly number[], b: readonly number[]): number {
 export class Engine {
   private runner: ContextRunner;
   private memory = new WindowMemory();
+  private allowed: Uint8Array;
   readonly stats: EngineStats = { requests: 0, cancelled: 0, cacheHits: 0, cacheLookups: 0, rssMb: 0 };
 
   constructor(private model: LoadedModel) {
     const m = model.manifest;
+    this.allowed = outputMask(m);
     this.runner = m.kind === 'block-causal' ? new BlockCausalRunner(model.session, m) : new BidirectionalRunner(model.session, m);
   }
 
@@ -92,7 +94,8 @@ export class Engine {
       singleLine,
       maxPosition: m.max_context,
       pieces: tok.pieces,
-      firstAllowed: healMask(tok, ctx.heal),
+      allowed: this.allowed,
+      firstAllowed: healMask(tok, ctx.heal, this.allowed),
       signal,
       onStep:
         onStep &&

@@ -99,12 +99,19 @@ export function buildContext(
   return { ids, heal: healText, prefixTokens: preIds.length, suffixTokens: sufIds.length };
 }
 
-/** Token ids whose text starts with `heal` (the first middle token must be one of them). */
-export function healMask(tok: CodeTokenizer, heal: string): Uint8Array | undefined {
+/** Every token except the special ones; <eom> stays allowed. */
+export function outputMask(m: Manifest): Uint8Array {
+  const allowed = new Uint8Array(m.architecture.vocab_size).fill(1);
+  for (const [name, id] of Object.entries(m.special_tokens)) if (name !== 'eom') allowed[id] = 0;
+  return allowed;
+}
+
+/** The allowed tokens whose text starts with `heal` (the first middle token must be one). */
+export function healMask(tok: CodeTokenizer, heal: string, base: Uint8Array): Uint8Array | undefined {
   if (!heal) return undefined;
   const allowed = new Uint8Array(tok.vocabSize);
   tok.pieces.forEach((p, i) => {
-    if (p.startsWith(heal)) allowed[i] = 1;
+    if (base[i] && p.startsWith(heal)) allowed[i] = 1;
   });
   return allowed;
 }

@@ -15,7 +15,7 @@ export class CodeTokenizer {
     const added = ((json as { added_tokens?: { content: string; id: number }[] }).added_tokens ?? []);
     this.specialStrings = added.map((t) => t.content);
     this.pieces = new Array(vocabSize);
-    for (let i = 0; i < vocabSize; i++) this.pieces[i] = this.tok.decode([i], { skip_special_tokens: false });
+    for (let i = 0; i < vocabSize; i++) this.pieces[i] = this.tok.decode([i], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 
   static load(file: string, vocabSize: number): CodeTokenizer {
@@ -44,6 +44,6 @@ export class CodeTokenizer {
 
   decode(ids: number[]): string {
     if (ids.length === 0) return '';
-    return this.tok.decode(ids, { skip_special_tokens: false });
+    return this.tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 }

@@ -1,0 +1,36 @@
+// CLI argument parsing and cursor placement, including the errors a user can make.
+import * as assert from 'assert';
+import { parseArgs, splitAtCursor } from '../../src/cli/args';
+
+describe('cli arguments', () => {
+  const errors: [string[], RegExp][] = [
+    [['frobnicate'], /unknown command/],
+    [['infill'], /needs a FILE/],
+    [['infill', 'a.py', '--at', '0:1'], /LINE:COL/],
+    [['infill', 'a.py', '--at', 'x'], /LINE:COL/],
+    [['infill', 'a.py', '--mode', 'fast'], /single, multi or auto/],
+    [['infill', 'a.py', '--max-tokens', '-3'], /--max-tokens/],
+    [['infill', 'a.py', '--threshold', '2'], /--threshold/],
+    [['infill', 'a.py', '--wat'], /unknown option/],
+    [['infill', 'a.py', 'b.py'], /unexpected argument/],
+    [['infill', '--jsonl', 'a.py'], /stdin/],
+    [['infill', '--jsonl', '--show-steps'], /cannot be combined/],
+    [['infill', 'a.py', '--model'], /needs a value/],
+  ];
+  for (const [argv, re] of errors) it(`rejects ${argv.join(' ')}`, () => assert.throws(() => parseArgs(argv), re));
+
+  it('parses a full infill command', () => {
+    assert.deepStrictEqual(parseArgs(['infill', 'a.py', '--at', '3:7', '--ar', '--mode', 'single', '--steps', '4']), {
+      command: 'infill', file: 'a.py', at: { line: 3, col: 7 }, jsonl: false, showSteps: false, ar: true, mode: 'single', steps: 4,
+    });
+  });
+
+  it('splits at LINE:COL (1-based) and at the cursor marker', () => {
+    assert.deepStrictEqual(splitAtCursor('ab\ncd\n', { line: 2, col: 2 }), { prefix: 'ab\nc', suffix: 'd\n' });
+    assert.deepStrictEqual(splitAtCursor('ab\n<|cursor|>cd'), { prefix: 'ab\n', suffix: 'cd' });
+    assert.throws(() => splitAtCursor('ab', { line: 5, col: 1 }), /has 1 lines/);
+    assert.throws(() => splitAtCursor('ab', { line: 1, col: 9 }), /has 2 characters/);
+    assert.throws(() => splitAtCursor('no marker'), /marker/);
+    assert.throws(() => splitAtCursor('<|cursor|><|cursor|>'), /more than one/);
+  });
+});

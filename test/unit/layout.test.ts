@@ -1,0 +1,60 @@
+// Context layout: SPM order, budgets, sticky prefix window, binary refusal, token healing.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { buildContext, healMask, looksBinary, outputMask, WindowMemory } from '../../src/engine/layout';
+import { validateManifest } from '../../src/engine/manifest';
+import { CodeTokenizer } from '../../src/engine/tokenizer';
+
+const DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model');
+
+describe('context layout', () => {
+  const m = validateManifest(JSON.parse(fs.readFileSync(path.join(DIR, 'manifest.json'), 'utf8')));
+  const tok = CodeTokenizer.load(path.join(DIR, 'tokenizer.json'), m.architecture.vocab_size);
+  const sp = m.special_tokens;
+
+  it('lays out <suf> SUFFIX <pre> PREFIX <mid>', () => {
+    const c = buildContext(tok, m, 'x = 1\n', 'y = 2\n', 16, new WindowMemory());
+    assert.strictEqual(c.ids[0], sp.fim_suffix);
+    assert.strictEqual(c.ids[c.ids.length - 1], sp.fim_middle);
+    assert.strictEqual(tok.decode(c.ids.slice(1, 1 + c.suffixTokens)), 'y = 2\n');
+    assert.strictEqual(c.heal, '');
+  });
+
+  it('keeps the text nearest the cursor of a megabyte prefix within the budget', () => {
+    const lines = Array.from({ length: 40000 }, (_, i) => `value_${i} = compute(${i})\n`).join('');
+    const c = buildContext(tok, m, lines, 'z\n'.repeat(100000), 16, new WindowMemory());
+    assert.ok(c.ids.length <= m.max_context - 16, `${c.ids.length}`);
+    assert.ok(c.suffixTokens <= m.max_suffix);
+    assert.ok(tok.decode(c.ids).includes('value_39999 = compute(39999)\n'));
+  });
+
+  it('keeps the prefix window start while the user types', () => {
+    const mem = new WindowMemory();
+    const base = Array.from({ length: 400 }, (_, i) => `a${i} = ${i}\n`).join('');
+    const first = buildContext(tok, m, base, '', 16, mem);
+    const second = buildContext(tok, m, base + 'b', '', 16, mem);
+    const pre1 = first.ids.slice(0, first.ids.length - 2);
+    assert.deepStrictEqual(second.ids.slice(0, pre1.length), pre1);
+  });
+
+  it('refuses binary content', () => {
+    assert.ok(looksBinary('abc\u0000def'));
+    assert.ok(!looksBinary('plain\ttext\r\n'));
+    assert.throws(() => buildContext(tok, m, '\u0001\u0002\u0003\u0004', '', 16, new WindowMemory()), /binary/);
+  });
+
+  it('heals a cursor inside a word: the middle must start with the dropped text', () => {
+    const c = buildContext(tok, m, 'def f(x):\n    ret', '\n', 16, new WindowMemory());
+    assert.strictEqual(c.heal, 'ret');
+    const allowed = healMask(tok, c.heal, outputMask(m))!;
+    assert.ok(allowed[tok.encode('return')[0]] === 1 || tok.encode('return').length > 1);
+    assert.ok(tok.pieces.every((p, i) => !allowed[i] || p.startsWith('ret')));
+    assert.strictEqual(allowed[sp.mask], 0);
+  });
+
+  it('handles an empty document', () => {
+    const c = buildContext(tok, m, '', '', 16, new WindowMemory());
+    assert.deepStrictEqual(c.ids, [sp.fim_suffix, sp.fim_prefix, sp.fim_middle]);
+  });
+});

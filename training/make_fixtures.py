@@ -1,0 +1,102 @@
+"""Golden fixtures that keep the TypeScript engine equal to the Python side.
+
+Usage:
+    /usr/bin/python3 training/make_fixtures.py [--tokenizer training/data/tokenizer.json]
+
+Writes test/fixtures/tiny-model/ (a tiny random block-causal model in fp32 ONNX with the real
+tokenizer, manifest and parity.json), test/fixtures/golden-decode.json (reference decodes by
+sampler.py on that model: the engine's denoiser must reproduce tokens, steps and forward passes)
+and test/fixtures/tokenizer-golden.json (texts and their ids from bpe.py: the JS tokenizer must
+produce the same ids).
+"""
+import argparse
+import json
+import os
+import random
+
+import cpu_blas  # noqa: F401  (must come before torch)
+import torch
+
+import bpe
+from export import export_folder
+from model import DiffusionCoder, ModelConfig
+from sampler import decode
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIX = os.path.join(ROOT, "test", "fixtures")
+
+EDGE_CASES = [
+    "", " ", "\n", "\t", "\r\n", "def f():\n    return x  # ü<|mask|>\n",
+    "a  b\t\tc\r\n\r\n  x=1234567", "   \n\n", "héllo wörld 😀 ", "x<|fim_prefix|>y<|eom|>",
+    "\u00a0\ufeffz", "   =  ", "if (a) {\r\n\treturn b;\r\n}\r\n", " " * 40 + "x", "\t" * 9 + "end",
+    "const s = `${a}${b}`;", "日本語のコメント // コード", "x = 0x1F + 1e-9 - .5", "<|mask|><|mask|>",
+    "<|", "|>", "<|cursor|>", "a\fb\vc", "\\n\\t", "'''doc'''", 'r"\\d+"', "💡💡💡",
+]
+
+
+def tokenizer_golden(tok, corpus_test):
+    rng = random.Random(5)
+    texts = list(EDGE_CASES)
+    if os.path.exists(corpus_test):
+        docs = [json.loads(l)["text"] for l in open(corpus_test)]
+        for _ in range(250):
+            d = rng.choice(docs)
+            a = rng.randrange(len(d))
+            texts.append(d[a:a + rng.randint(1, 400)])
+    return [{"text": t, "ids": tok.encode(t)} for t in texts]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
+    args = ap.parse_args()
+    tok = bpe.Tokenizer.load(args.tokenizer)
+    os.makedirs(FIX, exist_ok=True)
+    with open(os.path.join(FIX, "tokenizer-golden.json"), "w") as f:
+        json.dump(tokenizer_golden(tok, os.path.join(ROOT, "training", "data", "corpus", "test.jsonl")), f)
+
+    torch.manual_seed(7)
+    cfg = ModelConfig(vocab_size=tok.vocab_size, n_layer=2, n_head=2, d_model=64, d_ff=128)
+    model = DiffusionCoder(cfg).eval()
+    with torch.no_grad():
+        model.wte.weight.normal_(0, 1.0)      # decisive logits: no near-ties between runtimes
+        for b in model.blocks:
+            for w in (b.qkv.weight, b.proj.weight, b.fc.weight, b.out.weight):
+                w.normal_(0, 0.3)
+    out = os.path.join(FIX, "tiny-model")
+    man = export_folder(model, out, "tiny-fixture", args.tokenizer,
+                        {"train_config": {"seq_len": 160, "max_mid": 32, "max_suffix": 32}},
+                        quantize=False, block_size=4, weights=False)
+    sp = man["special_tokens"]
+    banned = sorted(v for k, v in sp.items() if k != "eom")
+    pieces = [tok.decode([i]) for i in range(tok.vocab_size)]
+    cases = []
+    prompts = [("def add(a, b):\n    ", "\n\nprint(add(1, 2))\n"), ("const x = ", ";\n"),
+               ("for i in range(10):\n", ""), ("class A:\n    def __init__(self):\n        self.", "\n")]
+    options = [dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=12),
+               dict(block_size=4, policy=["threshold", 0.3], single_line=False, max_tokens=12),
+               dict(block_size=4, policy=["steps", 2], single_line=False, max_tokens=10),
+               dict(block_size=1, policy=["threshold", 0.9], single_line=False, max_tokens=8),
+               dict(block_size=8, policy=["steps", 8], single_line=True, max_tokens=16)]
+    for prefix, suffix in prompts:
+        ctx = [sp["fim_suffix"]] + tok.encode(suffix) + [sp["fim_prefix"]] + tok.encode(prefix) + [sp["fim_middle"]]
+        for o in options:
+            r = decode(model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
+                       block_size=o["block_size"], policy=tuple(o["policy"]), single_line=o["single_line"],
+                       pieces=pieces, max_position=man["max_context"], banned=banned)
+            cases.append({"context": ctx, "options": o, "expected": r})
+    # token healing: the first token restricted to a given set
+    ctx = cases[0]["context"]
+    allowed = [i for i, p in enumerate(pieces) if p.startswith("re")]
+    o = dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=6, first_allowed=allowed)
+    r = decode(model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=6, block_size=4,
+               policy=("threshold", 0.9), single_line=False, pieces=pieces,
+               max_position=man["max_context"], banned=banned, first_allowed=allowed)
+    cases.append({"context": ctx, "options": o, "expected": r})
+    with open(os.path.join(FIX, "golden-decode.json"), "w") as f:
+        json.dump({"model": "tiny-model", "cases": cases}, f)
+    print(f"wrote {len(cases)} golden decodes and the tokenizer fixture to {FIX}")
+
+
+if __name__ == "__main__":
+    main()

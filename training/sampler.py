@@ -1,0 +1,100 @@
+"""Reference sampler in torch: the same block-causal decode as src/engine/denoiser.ts.
+
+Usage (as a module): decode(model, ctx_ids, **options) -> dict(tokens, steps, forwards, stop)
+
+Blocks of <mask> are denoised in steps; each step commits the masked positions whose top
+probability reaches the threshold (at least the most confident one), or, with a fixed number of
+steps, ceil(masked / steps left) of them, most confident first (ties: lower index). The first
+pass of a block also carries the previous block's clean tokens (or the context), whose K/V join
+the cache. Special tokens other than <eom> are never
+predicted. Stops at <eom>, at a newline in single-line mode, at max_tokens or at max_position.
+make_fixtures.py runs it to write golden decodes that the TypeScript tests must reproduce.
+"""
+import math
+
+import torch
+
+
+def _step(model, past, pending, block, pos):
+    cfg = model.cfg
+    P = 0 if past is None else past.shape[4]
+    ids = torch.tensor([pending + block])
+    T = ids.shape[1]
+    positions = torch.arange(pos - len(pending), pos - len(pending) + T).unsqueeze(0)
+    mask = torch.zeros(1, 1, T, P + T, dtype=torch.bool)
+    mask[..., :P] = True
+    for i in range(T):
+        if i < len(pending):
+            mask[0, 0, i, P:P + i + 1] = True
+        else:
+            mask[0, 0, i, P:] = True
+    if past is None:
+        past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim)
+    with torch.no_grad():
+        h, present = model.hidden(ids, positions, mask, past)
+        logits = model.logits(h[:, T - len(block):])[0]
+    if pending:
+        past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
+    return logits.double(), past
+
+
+def _choose(cands, policy, steps_done):
+    order = sorted(cands, key=lambda c: (-c[2], c[0]))
+    if policy[0] == "threshold":
+        over = [c for c in order if c[2] >= policy[1]]
+        return over if over else order[:1]
+    left = max(1, policy[1] - steps_done)
+    return order[:math.ceil(len(cands) / left)]
+
+
+def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,
+           pieces, max_position, banned=(), first_allowed=None):
+    out, steps, forwards = [], 0, 0
+    base = torch.ones(model.cfg.vocab_size, dtype=torch.bool)
+    base[list(banned)] = False
+    pending, pos, past = list(ctx_ids), len(ctx_ids), None
+    while True:
+        if max_tokens - len(out) <= 0:
+            return dict(tokens=out, steps=steps, forwards=forwards, stop="maxTokens")
+        if max_position - pos <= 0:
+            return dict(tokens=out, steps=steps, forwards=forwards, stop="contextFull")
+        B = min(block_size, max_tokens - len(out), max_position - pos)
+        block, done, horizon, stop, block_steps = [mask_id] * B, [False] * B, B, None, 0
+        while not all(done[:horizon]):
+            logits, past = _step(model, past, pending, block, pos)
+            pending = []
+            forwards += 1
+            steps += 1
+            cands = []
+            for i in range(horizon):
+                if done[i]:
+                    continue
+                keep = base.clone()
+                if not out and i == 0 and first_allowed is not None:
+                    keep = torch.zeros_like(base)
+                    keep[first_allowed] = True
+                    keep &= base
+                row = logits[i].masked_fill(~keep, -math.inf)
+                probs = torch.softmax(row, dim=-1)
+                p, t = probs.max(dim=-1)
+                cands.append((i, int(t), float(p)))
+            for i, t, _ in _choose(cands, policy, block_steps):
+                block[i], done[i] = t, True
+            block_steps += 1
+            horizon, stop = B, None
+            for i in range(B):
+                if not done[i]:
+                    continue
+                if block[i] == eom_id:
+                    horizon, stop = i + 1, "eom"
+                    break
+                if single_line and "\n" in pieces[block[i]]:
+                    horizon, stop = i + 1, "newline"
+                    break
+        finished = block[:horizon]
+        if stop == "eom":
+            return dict(tokens=out + finished[:-1], steps=steps, forwards=forwards, stop="eom")
+        out += finished
+        if stop == "newline":
+            return dict(tokens=out, steps=steps, forwards=forwards, stop="newline")
+        pending, pos = finished, pos + B
