@@ -4,7 +4,8 @@ Usage:
     /usr/bin/python3 training/corpus.py [--out training/data/corpus] [--seed 0]
 
 Walks source trees this machine can install (Python standard library, Debian python3-*
-packages, npm packages' own JS/TS sources), keeps only files whose licence
+packages, the npm packages of training/npm-corpus.json and their dependencies, installed
+with `npm install --ignore-scripts --prefix training/data/npm`), keeps only files whose licence
 allows training (MIT, BSD, Apache-2.0, ISC, PSF), drops minified / generated / vendored /
 oversized files, deduplicates, removes any file holding a HumanEval function signature, and
 splits train / test by package. Writes train.jsonl, test.jsonl and sources.json (every source
@@ -66,18 +67,47 @@ def norm_licence(lic):
     return None
 
 
-def sources():
+def site_package_sources(site):
+    """Packages in a pip site-packages folder whose own metadata names an allowed licence."""
     out = []
-    std = "/usr/lib/python3.11"
+    for info in sorted(glob.glob(os.path.join(site, "*.dist-info"))):
+        try:
+            meta = open(os.path.join(info, "METADATA"), errors="replace").read(20000)
+        except OSError:
+            continue
+        lic = None
+        for line in meta.split("\n"):
+            if line.startswith(("License:", "License-Expression:")):
+                lic = lic or norm_licence(line.split(":", 1)[1])
+            if line.startswith("Classifier: License :: OSI Approved ::"):
+                c = line.rsplit("::", 1)[1].strip()
+                lic = lic or {"MIT License": "MIT", "BSD License": "BSD", "Apache Software License": "Apache-2.0",
+                              "ISC License (ISCL)": "ISC", "Python Software Foundation License": "PSF-2.0"}.get(c)
+        if not lic:
+            continue
+        try:
+            tops = open(os.path.join(info, "top_level.txt")).read().split()
+        except OSError:
+            tops = [os.path.basename(info).split("-")[0]]
+        for top in tops:
+            if os.path.isdir(os.path.join(site, top)):
+                out.append(Source(f"pypi-{top}", os.path.join(site, top), lic, "whole"))
+    return out
+
+
+def sources(stdlib=None, site_packages=()):
+    out = []
+    std = stdlib or "/usr/lib/python3.11"
     if os.path.isdir(std):
-        out.append(Source("cpython-stdlib-3.11", std, "PSF-2.0", "top"))
+        out.append(Source("cpython-stdlib-" + os.path.basename(std.rstrip("/")), std, "PSF-2.0", "top"))
+    for site in site_packages:
+        out += site_package_sources(site)
     dist = "/usr/lib/python3/dist-packages"
     for pkg, lic in sorted(DIST_PACKAGES.items()):
         if os.path.isdir(os.path.join(dist, pkg)):
             out.append(Source(f"debian-python3-{pkg}", os.path.join(dist, pkg), lic, "whole"))
     seen = set()
-    for nm in [os.path.join(ROOT, "training", "data", "npm", "node_modules"),
-               os.path.join(ROOT, "node_modules")]:
+    for nm in [os.path.join(ROOT, "training", "data", "npm", "node_modules")]:
         for pj in sorted(glob.glob(nm + "/*/package.json") + glob.glob(nm + "/@*/*/package.json")):
             d = os.path.dirname(pj)
             try:
@@ -104,8 +134,10 @@ def bad_shape(text):
     return None
 
 
-def humaneval_signatures():
+def humaneval_signatures(extra_file=None):
     sigs = set()
+    if extra_file:
+        sigs.update(l.strip() for l in open(extra_file) if l.strip())
     for f in glob.glob(os.path.join(EVAL_DIR, "*.jsonl.gz")):
         with gzip.open(f, "rt") as fh:
             for line in fh:
@@ -141,14 +173,24 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "data", "corpus"))
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--test-frac", type=float, default=0.04)
+    ap.add_argument("--stdlib", help="Python standard library folder (default /usr/lib/python3.11)")
+    ap.add_argument("--site-packages", nargs="*", default=[], help="pip site-packages folders to add")
+    ap.add_argument("--signatures", help="file of HumanEval signatures (when ../shared/eval is absent)")
+    ap.add_argument("--extra-jsonl", nargs="*", default=[], help="already gathered records to add (same format)")
+    ap.add_argument("--write-signatures", help="write the HumanEval signature list to this file and stop")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    sigs = humaneval_signatures()
+    sigs = humaneval_signatures(args.signatures)
+    if args.write_signatures:
+        open(args.write_signatures, "w").write("\n".join(sorted(sigs)) + "\n")
+        return
+    if not sigs:
+        raise SystemExit("no HumanEval signatures found: refusing to build a corpus without the exclusion list")
     print(f"{len(sigs)} HumanEval signatures to exclude")
     hashes, stats, dropped = set(), [], {}
     files = {"train": open(os.path.join(args.out, "train.jsonl"), "w"),
              "test": open(os.path.join(args.out, "test.jsonl"), "w")}
-    for src in sources():
+    for src in sources(args.stdlib, args.site_packages):
         n = nbytes = 0
         langs = {}
         for path, lang in walk(src):
@@ -188,6 +230,22 @@ def main():
         if n:
             stats.append({"source": src.name, "root": src.root, "licence": src.licence,
                           "files": n, "bytes": nbytes, "bytes_by_language": langs})
+    for path in args.extra_jsonl:
+        opener = gzip.open if path.endswith(".gz") else open
+        n = nbytes = 0
+        with opener(path, "rt") as fh:
+            for line in fh:
+                d = json.loads(line)
+                h = hashlib.sha1(re.sub(r"\s+", "", d["text"]).encode()).hexdigest()
+                if h in hashes:
+                    continue
+                hashes.add(h)
+                hv = int(hashlib.sha1(f"{args.seed}:{d['package']}".encode()).hexdigest(), 16) % 10_000
+                files["test" if hv < args.test_frac * 10_000 else "train"].write(line if line.endswith("\n") else line + "\n")
+                n += 1
+                nbytes += len(d["text"])
+        stats.append({"source": os.path.basename(path), "root": path, "licence": "per record", "files": n,
+                      "bytes": nbytes, "bytes_by_language": {}})
     for f in files.values():
         f.close()
     total = {}

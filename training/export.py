@@ -195,7 +195,7 @@ def main():
     ap.add_argument("--keep-fp32", action="store_true")
     ap.add_argument("--block-size", type=int, default=16)
     args = ap.parse_args()
-    state = torch.load(args.ckpt, map_location="cpu")
+    state = torch.load(args.ckpt, map_location="cpu", weights_only=False)
     model = DiffusionCoder(ModelConfig(**state["model_config"]))
     model.load_state_dict({k: v.float() for k, v in state["model"].items()})
     model.eval()

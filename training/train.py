@@ -153,6 +153,40 @@ class Data:
         return [self.example() for _ in range(n)]
 
 
+class _Batches(torch.utils.data.IterableDataset):
+    def __init__(self, data, cfg, sp, seed):
+        self.data, self.cfg, self.sp, self.seed = data, cfg, sp, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        rng = random.Random(self.seed * 1000 + (info.id if info else 0))
+        self.data.rng = rng
+        while True:
+            block = rng.choices(self.cfg.block_sizes, self.cfg.block_probs)[0]
+            yield block, block_diffusion_batch(self.data.batch(self.cfg.batch), block, self.sp["mask"],
+                                               self.sp["pad"], rng, self.cfg.t_min)
+
+
+class BatchStream:
+    """Training batches: built in this process from its seeded RNG (CPU, resumable exactly),
+    or by worker processes when a GPU would otherwise wait for data."""
+
+    def __init__(self, data, cfg, sp, workers, seed):
+        self.data, self.cfg, self.sp = data, cfg, sp
+        self.it = None
+        if workers > 0:
+            dl = torch.utils.data.DataLoader(_Batches(data, cfg, sp, seed), batch_size=None,
+                                             num_workers=workers, pin_memory=True, prefetch_factor=4)
+            self.it = iter(dl)
+
+    def next(self):
+        if self.it is not None:
+            return next(self.it)
+        block = self.data.rng.choices(self.cfg.block_sizes, self.cfg.block_probs)[0]
+        return block, block_diffusion_batch(self.data.batch(self.cfg.batch), block, self.sp["mask"],
+                                            self.sp["pad"], self.data.rng, self.cfg.t_min)
+
+
 def lr_at(cfg, step, frac):
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
@@ -188,6 +222,7 @@ def main():
     ap.add_argument("--lr", type=float)
     ap.add_argument("--init", help="start from these weights (a checkpoint.pt) instead of random")
     ap.add_argument("--tiny", action="store_true", help="a tiny model and a few steps (smoke test)")
+    ap.add_argument("--workers", type=int, default=0, help="data worker processes (for a GPU)")
     args = ap.parse_args()
     cfg = tiny_config() if args.tiny else TrainConfig()
     for k in ("minutes", "max_steps", "batch", "lr"):
@@ -202,10 +237,10 @@ def main():
     torch.manual_seed(cfg.seed)
     state = None
     if os.path.exists(ckpt_path):
-        state = torch.load(ckpt_path, map_location="cpu")
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         cfg.model = ModelConfig(**state["model_config"])
     elif args.init:
-        init = torch.load(args.init, map_location="cpu")
+        init = torch.load(args.init, map_location="cpu", weights_only=False)
         cfg.model = ModelConfig(**init["model_config"])
     model = DiffusionCoder(cfg.model).to(args.device)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
@@ -231,6 +266,7 @@ def main():
     held_examples = held.batch(cfg.eval_examples)
     sp = data.sp
     log = open(os.path.join(args.out, "log.jsonl"), "a")
+    batches = BatchStream(data, cfg, sp, args.workers, cfg.seed + step)
     amp = args.device.startswith("cuda")
     t_start, last_ckpt = time.time(), time.time()
 
@@ -244,7 +280,7 @@ def main():
         os.replace(tmp, ckpt_path)
 
     while True:
-        elapsed = time.time() - t_start
+        elapsed = prev_seconds + time.time() - t_start
         frac = elapsed / (cfg.minutes * 60)
         if cfg.max_steps:
             frac = max(frac, step / cfg.max_steps)
@@ -253,9 +289,8 @@ def main():
         lr = lr_at(cfg, step, frac)
         for g in opt.param_groups:
             g["lr"] = lr
-        block = rng.choices(cfg.block_sizes, cfg.block_probs)[0]
-        batch = block_diffusion_batch(data.batch(cfg.batch), block, sp["mask"], sp["pad"], rng, cfg.t_min)
-        batch = tuple(x.to(args.device) if torch.is_tensor(x) else x for x in batch)
+        block, batch = batches.next()
+        batch = tuple(x.to(args.device, non_blocking=True) if torch.is_tensor(x) else x for x in batch)
         with (torch.autocast("cuda", dtype=torch.bfloat16) if amp else contextlib.nullcontext()):
             diff, ar, masked_ce = losses(model, batch)
             loss = diff + cfg.aux_weight * ar

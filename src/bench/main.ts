@@ -1,0 +1,140 @@
+// `npm run bench`: end-to-end latency of the engine child process on fixed held-out cases
+// (bench/cases.jsonl), diffusion and the autoregressive baseline on the same weights in the
+// same run. Prints a table, then one JSON line.
+import * as fs from 'fs';
+import * as path from 'path';
+import { EngineClient } from '../client/engineClient';
+import { defaultModelDir, enginePath, packageRoot } from '../defaults';
+import { InfillParams, InfillResult } from '../protocol';
+
+interface Case {
+  id: string;
+  lang: string;
+  kind: 'single' | 'multi';
+  prefix: string;
+  suffix: string;
+}
+
+interface Sample {
+  ms: number;
+  r: InfillResult;
+}
+
+interface Summary {
+  n: number;
+  p50_ms: number;
+  p95_ms: number;
+  forwards_per_token: number;
+  tokens_per_s: number;
+  mean_tokens: number;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const i = (s.length - 1) * q;
+  const lo = Math.floor(i);
+  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
+}
+
+function summarize(xs: Sample[]): Summary {
+  const tokens = xs.reduce((a, x) => a + x.r.tokens, 0);
+  const forwards = xs.reduce((a, x) => a + x.r.forwards, 0);
+  const ms = xs.reduce((a, x) => a + x.ms, 0);
+  const r = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
+  return {
+    n: xs.length,
+    p50_ms: r(quantile(xs.map((x) => x.ms), 0.5)),
+    p95_ms: r(quantile(xs.map((x) => x.ms), 0.95)),
+    forwards_per_token: r(forwards / Math.max(1, tokens), 3),
+    tokens_per_s: r((tokens / ms) * 1000),
+    mean_tokens: r(tokens / xs.length),
+  };
+}
+
+async function timed(c: EngineClient, p: InfillParams): Promise<Sample> {
+  const t0 = performance.now();
+  const r = await c.infill(p);
+  return { ms: performance.now() - t0, r };
+}
+
+/** The user types the last `typed` characters of the prefix one by one. */
+async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number): Promise<{ warm: Sample[]; cold: Sample[]; hits: number; lookups: number }> {
+  const warm: Sample[] = [];
+  const cold: Sample[] = [];
+  let hits = 0;
+  let lookups = 0;
+  for (const k of cases) {
+    const mode = k.kind;
+    const maxTokens = mode === 'single' ? 32 : 64;
+    for (let cut = typed; cut >= 0; cut--) {
+      const s = await timed(c, { prefix: k.prefix.slice(0, k.prefix.length - cut), suffix: k.suffix, mode, maxTokens, ar });
+      if (cut === typed) cold.push(s);
+      else {
+        warm.push(s);
+        lookups++;
+        if (s.r.cacheHit) hits++;
+      }
+    }
+  }
+  return { warm, cold, hits, lookups };
+}
+
+async function main(): Promise<void> {
+  const root = packageRoot();
+  const casesFile = process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl');
+  const cases: Case[] = fs.readFileSync(casesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const threads = Number(process.env.DC_THREADS ?? 2);
+  const t0 = performance.now();
+  const c = new EngineClient({ enginePath: enginePath(root), modelDir: process.env.DC_MODEL ?? defaultModelDir(root), threads });
+  const info = await c.start();
+  const readyMs = performance.now() - t0;
+  const single = cases.filter((k) => k.kind === 'single');
+  const multi = cases.filter((k) => k.kind === 'multi');
+  // one untimed pass so both decoders start equally warm
+  await typing(c, cases.slice(0, 2), false, 1);
+  await typing(c, cases.slice(0, 2), true, 1);
+  const ds = await typing(c, single, false, 5);
+  const as = await typing(c, single, true, 5);
+  const dm = await typing(c, multi, false, 3);
+  const am = await typing(c, multi, true, 3);
+  const rss = (await c.status()).stats.rssMb;
+  c.dispose();
+
+  const rows: [string, Summary][] = [
+    ['diffusion single-line (typing)', summarize(ds.warm)],
+    ['diffusion multi-line (typing)', summarize(dm.warm)],
+    ['diffusion single-line (cold, 1.5 KB)', summarize(ds.cold)],
+    ['AR single-line (typing)', summarize(as.warm)],
+    ['AR multi-line (typing)', summarize(am.warm)],
+    ['AR single-line (cold)', summarize(as.cold)],
+  ];
+  const w = Math.max(...rows.map(([n]) => n.length));
+  console.log(`model ${info.name} (${(info.params / 1e6).toFixed(1)} M params, ${info.kind}, block ${info.blockSize}), ${threads} threads, ${cases.length} cases`);
+  console.log(`${'scenario'.padEnd(w)} |    n | p50 ms | p95 ms | fwd/token | tok/s | tokens`);
+  console.log(`${'-'.repeat(w)}-|------|--------|--------|-----------|-------|-------`);
+  for (const [name, s] of rows) {
+    console.log(`${name.padEnd(w)} | ${String(s.n).padStart(4)} | ${String(s.p50_ms).padStart(6)} | ${String(s.p95_ms).padStart(6)} | ${String(s.forwards_per_token).padStart(9)} | ${String(s.tokens_per_s).padStart(5)} | ${String(s.mean_tokens).padStart(6)}`);
+  }
+  const pick = (s: Summary) => ({ p50_ms: s.p50_ms, p95_ms: s.p95_ms, forwards_per_token: s.forwards_per_token, tokens_per_s: s.tokens_per_s });
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  const out = {
+    single_line: pick(rows[0][1]),
+    multi_line: pick(rows[1][1]),
+    cold_single_line: pick(rows[2][1]),
+    ar_single_line: pick(rows[3][1]),
+    ar_multi_line: pick(rows[4][1]),
+    speedup_single: r2(rows[3][1].p50_ms / rows[0][1].p50_ms),
+    speedup_multi: r2(rows[4][1].p50_ms / rows[1][1].p50_ms),
+    load_ms: info.loadMs,
+    ready_ms: Math.round(readyMs),
+    rss_mb: rss,
+    context_cache_hit_rate: r2((ds.hits + dm.hits) / Math.max(1, ds.lookups + dm.lookups)),
+  };
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
