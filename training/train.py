@@ -72,7 +72,11 @@ def block_diffusion_batch(examples, block, mask_id, pad_id, rng, t_min=0.05, t_f
     over the noisy part [B, M]; the number of middle tokens; clean-stream next-token targets.
     """
     B, L = len(examples), len(examples[0].ids)
-    M = max(e.mid_len for e in examples)
+    # The last block of a middle is filled up with <eom> targets (LLaDA pads with EOS): at
+    # inference every block holds `block` masks, so the model must learn that masks after the
+    # end of the middle are <eom>, not infer the length from the number of masks.
+    spans = [min(-(-e.mid_len // block) * block, L - e.mid_start + block - 1) for e in examples]
+    M = max(spans)
     clean = torch.tensor([e.ids for e in examples], dtype=torch.long)
     noisy = torch.full((B, M), pad_id, dtype=torch.long)
     npos = torch.zeros((B, M), dtype=torch.long)
@@ -80,10 +84,12 @@ def block_diffusion_batch(examples, block, mask_id, pad_id, rng, t_min=0.05, t_f
     weight = torch.zeros((B, M))
     nblock = torch.full((B, M), -1, dtype=torch.long)   # block id of each noisy token (-k: padding)
     nstart = torch.zeros((B, M), dtype=torch.long)      # absolute start of its block
+    eom = examples[0].ids[examples[0].mid_start + examples[0].mid_len - 1]
     for b, e in enumerate(examples):
-        mid = e.ids[e.mid_start:e.mid_start + e.mid_len]
-        for j0 in range(0, e.mid_len, block):
-            j1 = min(j0 + block, e.mid_len)
+        span = spans[b]
+        mid = e.ids[e.mid_start:e.mid_start + e.mid_len] + [eom] * (span - e.mid_len)
+        for j0 in range(0, span, block):
+            j1 = min(j0 + block, span)
             t = t_fixed if t_fixed is not None else t_min + (1 - t_min) * rng.random()
             masked = [rng.random() < t for _ in range(j0, j1)]
             if not any(masked):
@@ -95,8 +101,8 @@ def block_diffusion_batch(examples, block, mask_id, pad_id, rng, t_min=0.05, t_f
                     weight[b, j] = 1.0 / t
             nblock[b, j0:j1] = j0 // block
             nstart[b, j0:j1] = e.mid_start + j0
-        npos[b, :e.mid_len] = torch.arange(e.mid_start, e.mid_start + e.mid_len)
-        nblock[b, e.mid_len:] = -1 - torch.arange(M - e.mid_len)
+        npos[b, :span] = torch.arange(e.mid_start, e.mid_start + span)
+        nblock[b, span:] = -1 - torch.arange(M - span)
     ids = torch.cat([clean, noisy], 1)
     pos = torch.cat([torch.arange(L).expand(B, L), npos], 1)
     cc = torch.ones(L, L, dtype=torch.bool).tril().expand(B, L, L)
@@ -109,7 +115,7 @@ def block_diffusion_batch(examples, block, mask_id, pad_id, rng, t_min=0.05, t_f
     ar_target = torch.full((B, L), -100, dtype=torch.long)
     ar_target[:, :-1] = clean[:, 1:]
     ar_target[torch.arange(L).expand(B, L) >= (lengths - 1).unsqueeze(1)] = -100
-    n_mid = sum(e.mid_len for e in examples)
+    n_mid = sum(spans)
     return ids, pos, allowed, target, weight, n_mid, ar_target
 
 

@@ -12,12 +12,13 @@ import fim  # noqa: E402
 from model import DiffusionCoder, ModelConfig  # noqa: E402
 from train import block_diffusion_batch  # noqa: E402
 
-MASK, PAD = 1, 0
+MASK, PAD, EOM = 1, 0, 5
 
 
 def example(seq_len=40, start=20, mid_len=11, length=31):
     rng = random.Random(3)
     ids = [rng.randrange(6, 100) for _ in range(length)] + [PAD] * (seq_len - length)
+    ids[start + mid_len - 1] = EOM
     return fim.Example(ids, start, mid_len, length, "line")
 
 
@@ -25,7 +26,7 @@ class BlockMaskTest(unittest.TestCase):
     def test_shapes_and_pattern(self):
         ex = [example(), example(mid_len=5, length=25)]
         ids, pos, allowed, target, weight, n_mid, ar_t = block_diffusion_batch(ex, 4, MASK, PAD, random.Random(0))
-        L, M = 40, 11
+        L, M = 40, 12
         self.assertEqual(tuple(ids.shape), (2, L + M))
         self.assertEqual(tuple(allowed.shape), (2, 1, L + M, L + M))
         a = allowed[0, 0]
@@ -35,8 +36,11 @@ class BlockMaskTest(unittest.TestCase):
         self.assertTrue(bool(a[L + 5, 23]) and not bool(a[L + 5, 24]))
         self.assertTrue(bool(a[L + 5, L + 4]) and bool(a[L + 5, L + 7]))
         self.assertFalse(bool(a[L + 5, L + 3]) or bool(a[L + 5, L + 8]))
-        self.assertEqual(n_mid, 16)
-        self.assertTrue((target[1, 5:] == -100).all())                # padding has no target
+        self.assertEqual(n_mid, 12 + 8)                               # 11 -> 12 and 5 -> 8: blocks filled with <eom>
+        self.assertTrue((target[1, 8:] == -100).all())                # padding has no target
+        eom = EOM
+        self.assertTrue(all(int(t) in (-100, eom) for t in target[1, 4:8]))
+        self.assertTrue(all(int(t) in (-100, eom) for t in target[0, 10:12]))
         self.assertEqual(int(pos[0, L + 5]), 25)
 
     def test_training_pass_equals_cached_inference(self):
