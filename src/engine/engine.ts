@@ -12,6 +12,7 @@ import { CodeTokenizer } from './tokenizer';
 
 export const DEFAULT_THRESHOLD = 0.9;
 export const DEFAULT_MAX_TOKENS = 64;
+export const SINGLE_LINE_MAX_TOKENS = 32;
 
 export interface LoadedModel {
   manifest: Manifest;
@@ -71,8 +72,10 @@ export class Engine {
     const t0 = performance.now();
     const { manifest: m, tokenizer: tok } = this.model;
     if (typeof p.prefix !== 'string' || typeof p.suffix !== 'string') throw new EngineError('badRequest', 'prefix and suffix must be strings');
-    const maxTokens = Math.max(1, Math.min(p.maxTokens ?? DEFAULT_MAX_TOKENS, m.max_middle));
     const singleLine = p.mode === 'single';
+    // A single line rarely needs more than 32 tokens; reserving less leaves more prefix context.
+    const cap = singleLine ? Math.min(m.max_middle, SINGLE_LINE_MAX_TOKENS) : m.max_middle;
+    const maxTokens = Math.max(1, Math.min(p.maxTokens ?? DEFAULT_MAX_TOKENS, cap));
     const policy: Policy =
       p.threshold !== undefined || p.steps === undefined
         ? { kind: 'threshold', threshold: p.threshold ?? DEFAULT_THRESHOLD }

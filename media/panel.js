@@ -1,0 +1,133 @@
+//@ts-check
+// Denoising panel (webview side): draws each request's masked positions resolving into tokens,
+// shaded by the confidence they were committed with; replays the last finished completion.
+(function () {
+  // @ts-ignore acquireVsCodeApi is injected by VS Code into webviews
+  const vscode = acquireVsCodeApi();
+  const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
+  const followBtn = /** @type {HTMLButtonElement} */ ($('follow'));
+  const replayBtn = /** @type {HTMLButtonElement} */ ($('replay'));
+  const meta = $('meta');
+  const stats = $('stats');
+  const tokensEl = $('tokens');
+  const resultEl = $('result');
+
+  const REPLAY_STEP_MS = 160;
+  /** Control tokens such as <|eom|>. */
+  const SPECIAL = /^<\|[a-z_]+\|>$/;
+  /** @param {number} n @param {string} one @param {string} [many] */
+  const count = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  let follow = true;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let replayTimer;
+  /** The request on screen. @type {{ id: number, conf: Map<number, number>, drawn: number }} */
+  let shown = { id: -1, conf: new Map(), drawn: 0 };
+
+  /** @param {{ id: number, source: string, mode?: string, maxTokens?: number }} begin @param {string} [label] */
+  function start(begin, label) {
+    shown = { id: begin.id, conf: new Map(), drawn: 0 };
+    meta.textContent = `${label ?? 'Live'}: #${begin.id} · ${begin.source} · ${begin.mode ?? 'auto'} · up to ${begin.maxTokens ?? '?'} tokens`;
+    stats.textContent = 'prefill…';
+    tokensEl.replaceChildren();
+    resultEl.textContent = '';
+    resultEl.className = 'result';
+  }
+
+  /** @param {any} step */
+  function draw(step) {
+    step.committed.forEach((/** @type {number} */ pos, /** @type {number} */ i) => shown.conf.set(pos, step.confidences[i]));
+    const fresh = new Set(step.committed);
+    const frag = document.createDocumentFragment();
+    /** @type {(string|null)[]} */ (step.tokens).forEach((tok, pos) => {
+      const span = document.createElement('span');
+      if (tok === null) {
+        span.className = 'tok mask';
+        span.title = `position ${pos}: masked`;
+      } else {
+        const conf = shown.conf.get(pos) ?? 1;
+        span.className = `tok${fresh.has(pos) ? ' fresh' : ''}${SPECIAL.test(tok) ? ' special' : ''}`;
+        span.style.setProperty('--conf', conf.toFixed(3));
+        span.title = `position ${pos}: ${JSON.stringify(tok)} (confidence ${(conf * 100).toFixed(0)} %)`;
+        span.textContent = tok.replace(/\n/g, '\u21b5\n').replace(/\t/g, '\u2192   ');
+      }
+      frag.appendChild(span);
+    });
+    tokensEl.replaceChildren(frag);
+    const done = step.tokens.filter((/** @type {string|null} */ t) => t !== null).length;
+    const tps = step.ms > 0 ? Math.round((done * 1000) / step.ms) : 0;
+    stats.textContent = `step ${step.step} · block ${step.block} · ${count(step.forwards, 'forward pass', 'forward passes')} · ${Math.round(step.ms)} ms · ${tps} tok/s`;
+    shown.drawn++;
+  }
+
+  /** @param {any} end */
+  function finish(end) {
+    if (end.result) {
+      const r = end.result;
+      const tps = r.ms > 0 ? Math.round((r.tokens * 1000) / r.ms) : 0;
+      resultEl.textContent = `Done: ${count(r.tokens, 'token')} · ${count(r.steps, 'step')} · ${count(r.forwards, 'forward pass', 'forward passes')} · ${Math.round(r.ms)} ms · ${tps} tok/s · stop: ${r.stopReason}${r.cacheHit ? ' · context cache hit' : ''}`;
+      resultEl.className = 'result ok';
+      replayBtn.disabled = false;
+    } else {
+      resultEl.textContent = end.cancelled ? 'Cancelled (superseded by a newer keystroke)' : `Failed: ${end.error}`;
+      resultEl.className = end.cancelled ? 'result cancelled' : 'result failed';
+    }
+    vscode.postMessage({ type: 'rendered', steps: shown.drawn });
+  }
+
+  /** @param {any} rec */
+  function replay(rec) {
+    clearTimeout(replayTimer);
+    start(rec.begin, 'Replay');
+    let i = 0;
+    const next = () => {
+      if (i < rec.steps.length) {
+        draw(rec.steps[i++]);
+        replayTimer = setTimeout(next, REPLAY_STEP_MS);
+      } else {
+        replayTimer = undefined;
+        if (rec.end) finish(rec.end);
+      }
+    };
+    next();
+  }
+
+  /** @param {any} rec */
+  function showLast(rec) {
+    start(rec.begin, 'Last');
+    draw(rec.steps[rec.steps.length - 1]);
+    if (rec.end) finish(rec.end);
+  }
+
+  const live = () => follow && replayTimer === undefined;
+
+  window.addEventListener('message', (e) => {
+    const m = e.data;
+    switch (m.type) {
+      case 'begin':
+        if (live()) start(m.begin);
+        break;
+      case 'step':
+        if (live() && m.id === shown.id) draw(m.step);
+        break;
+      case 'end':
+        if (live() && m.id === shown.id) finish(m.end);
+        else if (m.end.result) replayBtn.disabled = false;
+        break;
+      case 'last':
+        replayBtn.disabled = false;
+        if (shown.id < 0) showLast(m.recording);
+        break;
+      case 'replay':
+        replay(m.recording);
+        break;
+    }
+  });
+
+  followBtn.addEventListener('click', () => {
+    follow = !follow;
+    followBtn.textContent = follow ? 'Pause' : 'Follow';
+    followBtn.classList.toggle('paused', !follow);
+  });
+  replayBtn.addEventListener('click', () => vscode.postMessage({ type: 'replay' }));
+  vscode.postMessage({ type: 'ready' });
+})();

@@ -1,0 +1,50 @@
+// Extension entry point: builds the services, registers the inline provider, commands, panel
+// and status bar, and pushes every disposable into context.subscriptions.
+import * as vscode from 'vscode';
+import { Completer } from '../completion/completer';
+import { languageSettings, SECTION } from './config';
+import { EngineService } from './engine';
+import { FIM_COMMAND, fillInTheMiddle } from './fimCommand';
+import { InlineProvider } from './inlineProvider';
+import { DenoisingPanel, PANEL_VIEW } from './panel';
+import { StatusBar } from './statusBar';
+
+/** What activate() returns: used by the integration tests and available to other extensions. */
+export interface DiffusionCoderApi {
+  engine: EngineService;
+  completer: Completer;
+  provider: InlineProvider;
+  panel: DenoisingPanel;
+}
+
+export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
+  const activatedAt = performance.now();
+  const log = vscode.window.createOutputChannel('Diffusion Coder', { log: true });
+  const engine = new EngineService(context, log, activatedAt);
+  const completer = new Completer(engine.infill('inline'), languageSettings);
+  const provider = new InlineProvider(completer, log);
+  const panel = new DenoisingPanel(context.extensionUri, engine);
+  const showPanel = 'diffusionCoder.showPanel';
+
+  context.subscriptions.push(
+    log,
+    engine,
+    panel,
+    new StatusBar(engine, showPanel),
+    { dispose: () => completer.cancel() },
+    vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], provider),
+    vscode.window.registerWebviewViewProvider(PANEL_VIEW, panel),
+    vscode.commands.registerCommand(FIM_COMMAND, () => fillInTheMiddle(engine.infill('fim'), log)),
+    vscode.commands.registerCommand(showPanel, () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`)),
+    vscode.commands.registerCommand('diffusionCoder.showLog', () => log.show()),
+    vscode.commands.registerCommand('diffusionCoder.restartEngine', () => engine.restart()),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      completer.cache.clear();
+      if (languageSettings().enable) engine.start();
+    }),
+  );
+  if (languageSettings().enable) engine.start();
+  return { engine, completer, provider, panel };
+}
+

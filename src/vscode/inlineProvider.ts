@@ -1,0 +1,56 @@
+// Inline (ghost-text) completions for every language: applies the settings, skips automatic
+// triggers when real code stands right of the cursor, and cancels with VS Code's token, which
+// VS Code fires on the next keystroke. Accepting a word or a line uses VS Code's own commands.
+import * as vscode from 'vscode';
+import { Completer, CompletionOutcome } from '../completion/completer';
+import { extractContext } from '../completion/context';
+import { codeRightOfCursor } from '../completion/mode';
+import { EngineError } from '../protocol';
+import { abortSignalFor } from './cancel';
+import { languageSettings } from './config';
+import { indentStyle, textSource } from './document';
+
+export class InlineProvider implements vscode.InlineCompletionItemProvider {
+  /** The latest outcome (the integration tests read it). */
+  lastOutcome?: CompletionOutcome;
+
+  constructor(
+    private readonly completer: Completer,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async provideInlineCompletionItems(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const cfg = languageSettings(doc.languageId);
+    if (!cfg.enable) return undefined;
+    const offset = doc.offsetAt(pos);
+    const ctx = extractContext(textSource(doc), offset, offset, cfg.limits);
+    if (!ctx.ok) {
+      this.log.debug(`no completion in ${doc.uri.fsPath}: ${ctx.reason}`);
+      return undefined;
+    }
+    const automatic = context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic;
+    if (automatic && !cfg.triggerWhenCodeRightOfCursor && codeRightOfCursor(ctx.suffix)) return undefined;
+    const abort = abortSignalFor(token);
+    try {
+      const out = await this.completer.complete(
+        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc) },
+        abort.signal,
+      );
+      this.lastOutcome = out;
+      if (out.kind === 'cancelled' || !out.text || token.isCancellationRequested) return undefined;
+      return [new vscode.InlineCompletionItem(out.text, new vscode.Range(pos, pos))];
+    } catch (e) {
+      // A stopped or failed engine is reported once by the engine service, not per keystroke.
+      const quiet = e instanceof EngineError && e.code === 'notLoaded';
+      this.log[quiet ? 'debug' : 'warn'](`completion failed: ${(e as Error).message}`);
+      return undefined;
+    } finally {
+      abort.dispose();
+    }
+  }
+}

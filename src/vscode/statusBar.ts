@@ -1,0 +1,60 @@
+// Status bar item: engine state (starting / ready / error) and the last completion's latency
+// and speed; clicking it opens the denoising panel.
+import * as vscode from 'vscode';
+import { EngineState } from '../client/engineClient';
+import { InfillResult } from '../protocol';
+import { EngineService } from './engine';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('diffusionCoder.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly disposables: vscode.Disposable[] = [this.item];
+  private last?: InfillResult;
+
+  constructor(
+    private readonly engine: EngineService,
+    command: string,
+  ) {
+    this.item.name = 'Diffusion Coder';
+    this.item.command = command;
+    this.disposables.push(
+      engine.onDidChangeState((s) => this.render(s)),
+      engine.onDidEnd((e) => {
+        if (!e.result) return;
+        this.last = e.result;
+        this.render(engine.client.state);
+      }),
+    );
+    this.render(engine.client.state);
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+
+  private render(state: EngineState): void {
+    const model = this.engine.client.model;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**Diffusion Coder**: engine ${state}\n\n`);
+    if (model) tip.appendMarkdown(`Model: ${model.name} (${(model.params / 1e6).toFixed(1)} M params, ${model.threads} threads)\n\n`);
+    if (this.engine.readyMs !== undefined) tip.appendMarkdown(`Ready ${this.engine.readyMs} ms after activation\n\n`);
+    if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} steps, ${this.last.forwards} forward passes\n\n`);
+    if (state === 'error') tip.appendMarkdown(`Error: ${this.engine.client.lastError ?? 'unknown'}\n\n`);
+    tip.appendMarkdown('Click to open the denoising panel.');
+    this.item.tooltip = tip;
+    this.item.backgroundColor = state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.text =
+      state === 'starting'
+        ? '$(loading~spin) Diffusion Coder'
+        : state === 'error'
+          ? '$(error) Diffusion Coder'
+          : state === 'stopped'
+            ? '$(circle-slash) Diffusion Coder'
+            : `$(sparkle) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}`;
+  }
+
+  private speed(r: InfillResult): string {
+    const tps = r.ms > 0 ? Math.round((r.tokens * 1000) / r.ms) : 0;
+    return `${Math.round(r.ms)} ms · ${tps} tok/s`;
+  }
+}

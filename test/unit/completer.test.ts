@@ -1,0 +1,133 @@
+// Completer orchestration against a scripted engine function (host-side test double): debounce,
+// supersession with engine-side cancellation, cache and typed-through hits, post-processing,
+// mode selection, settings, and error handling.
+import * as assert from 'assert';
+import { Completer, CompleterSettings, EngineFn } from '../../src/completion/completer';
+import { EngineError, InfillParams, InfillResult } from '../../src/protocol';
+import { atCursor } from './cursor';
+
+const indent = { insertSpaces: true, tabSize: 4 };
+const result = (text: string): InfillResult => ({
+  text, tokens: 3, steps: 2, forwards: 2, ms: 5, stopReason: 'eom', cacheHit: false, prefillTokens: 10,
+});
+
+/** Answers each call with reply(params) after `delayMs`, honouring the abort signal. */
+function scripted(reply: (p: InfillParams) => string, delayMs = 10) {
+  const calls: { params: InfillParams; aborted: () => boolean }[] = [];
+  const engine: EngineFn = (params, signal) => {
+    calls.push({ params, aborted: () => signal.aborted });
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => resolve(result(reply(params))), delayMs);
+      signal.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(new EngineError('cancelled', 'cancelled'));
+      });
+    });
+  };
+  return { engine, calls };
+}
+
+const settings = (o: Partial<CompleterSettings> = {}) => () => ({ debounceMs: 15, maxTokens: 48, threshold: 0.9, ...o });
+const req = (src: string) => ({ ...atCursor(src), languageId: 'python', indent });
+
+describe('completer', () => {
+  it('asks the engine once, post-processes and reports the mode', async () => {
+    const { engine, calls } = scripted(() => 'a + b)\nprint(1)');
+    const c = new Completer(engine, settings());
+    const out = await c.complete(req('return max(<|cursor|>)\n'));
+    assert.strictEqual(out.kind, 'completion');
+    if (out.kind !== 'completion') return;
+    assert.strictEqual(out.text, 'a + b');
+    assert.strictEqual(out.source, 'engine');
+    assert.strictEqual(out.mode, 'single');
+    assert.strictEqual(calls.length, 1);
+    assert.deepStrictEqual(
+      { mode: calls[0].params.mode, maxTokens: calls[0].params.maxTokens, threshold: calls[0].params.threshold, languageId: calls[0].params.languageId },
+      { mode: 'single', maxTokens: 48, threshold: 0.9, languageId: 'python' },
+    );
+  });
+
+  it('multi-line after a block opener', async () => {
+    const { engine, calls } = scripted(() => 'return 1\n');
+    const out = await new Completer(engine, settings()).complete(req('def f():\n    <|cursor|>'));
+    assert.strictEqual(calls[0].params.mode, 'multi');
+    assert.strictEqual(out.kind === 'completion' && out.text, 'return 1');
+  });
+
+  it('keystrokes in a burst: only the last reaches the engine, the others are cancelled', async () => {
+    const { engine, calls } = scripted((p) => `<${p.prefix.length}>`);
+    const c = new Completer(engine, settings());
+    const outs = await Promise.all(['x = a<|cursor|>', 'x = ab<|cursor|>', 'x = abc<|cursor|>'].map((s) => c.complete(req(s))));
+    assert.deepStrictEqual(outs.map((o) => o.kind), ['cancelled', 'cancelled', 'completion']);
+    assert.strictEqual(calls.length, 1);
+    assert.strictEqual(calls[0].params.prefix, 'x = abc');
+  });
+
+  it('a keystroke during an engine call cancels that call at the engine', async () => {
+    const { engine, calls } = scripted(() => 'y', 50);
+    const c = new Completer(engine, settings({ debounceMs: 0 }));
+    const first = c.complete(req('x = a<|cursor|>'));
+    await new Promise((r) => setTimeout(r, 10));
+    const second = c.complete(req('x = ab<|cursor|>'));
+    assert.strictEqual((await first).kind, 'cancelled');
+    assert.strictEqual(calls[0].aborted(), true);
+    assert.strictEqual((await second).kind, 'completion');
+  });
+
+  it("the caller's signal cancels", async () => {
+    const { engine, calls } = scripted(() => 'y', 50);
+    const c = new Completer(engine, settings({ debounceMs: 0 }));
+    const ctl = new AbortController();
+    const p = c.complete(req('x = <|cursor|>'), ctl.signal);
+    setTimeout(() => ctl.abort(), 5);
+    assert.strictEqual((await p).kind, 'cancelled');
+    assert.strictEqual(calls[0].aborted(), true);
+  });
+
+  it('answers a repeated position from the cache and a typed-through one without the engine', async () => {
+    const { engine, calls } = scripted(() => 'total + 1');
+    const c = new Completer(engine, settings());
+    await c.complete(req('return <|cursor|>\n'));
+    const again = await c.complete(req('return <|cursor|>\n'));
+    const typed = await c.complete(req('return tot<|cursor|>\n'));
+    assert.strictEqual(calls.length, 1);
+    assert.deepStrictEqual(again.kind === 'completion' && [again.source, again.text], ['cache', 'total + 1']);
+    assert.deepStrictEqual(typed.kind === 'completion' && [typed.source, typed.text], ['typed-through', 'al + 1']);
+    assert.ok(typed.kind === 'completion' && typed.ms < 5);
+  });
+
+  it('a cache hit cancels an older request still waiting', async () => {
+    const { engine, calls } = scripted(() => 'z');
+    const c = new Completer(engine, settings({ debounceMs: 30 }));
+    c.cache.set('a = ', '', '1');
+    const pending = c.complete(req('b = <|cursor|>'));
+    const hit = await c.complete(req('a = <|cursor|>'));
+    assert.strictEqual(hit.kind, 'completion');
+    assert.strictEqual((await pending).kind, 'cancelled');
+    assert.strictEqual(calls.length, 0);
+  });
+
+  it('reads settings on every call (steps instead of threshold, debounce)', async () => {
+    const { engine, calls } = scripted(() => 'q');
+    let s: CompleterSettings = { debounceMs: 0, maxTokens: 8, steps: 4 };
+    const c = new Completer(engine, () => s);
+    await c.complete(req('a<|cursor|>'));
+    s = { debounceMs: 0, maxTokens: 16, threshold: 0.5 };
+    await c.complete(req('b<|cursor|>'));
+    assert.deepStrictEqual(
+      calls.map((k) => [k.params.maxTokens, k.params.steps, k.params.threshold]),
+      [[8, 4, undefined], [16, undefined, 0.5]],
+    );
+  });
+
+  it('engine errors propagate; engine-side cancellation is a cancel', async () => {
+    const failing: EngineFn = async () => {
+      throw new EngineError('modelMissing', 'no model');
+    };
+    await assert.rejects(new Completer(failing, settings()).complete(req('x<|cursor|>')), /no model/);
+    const superseded: EngineFn = async () => {
+      throw new EngineError('superseded', 'newer request');
+    };
+    assert.strictEqual((await new Completer(superseded, settings()).complete(req('x<|cursor|>'))).kind, 'cancelled');
+  });
+});
