@@ -51,6 +51,7 @@ export class EngineClient extends EventEmitter {
   private starting?: Promise<ModelInfo>;
   private crashes = 0;
   private restartTimer?: NodeJS.Timeout;
+  private failedLoad?: EngineError;
   private disposed = false;
   private _state: EngineState = 'stopped';
   private _model?: ModelInfo;
@@ -76,11 +77,16 @@ export class EngineClient extends EventEmitter {
   /** Change the model or thread count; takes effect on the next (re)start. */
   configure(update: Partial<Pick<EngineClientOptions, 'modelDir' | 'threads'>>): void {
     this.opts = { ...this.opts, ...update };
+    this.failedLoad = undefined;
   }
 
   /** Start the engine and load the model (idempotent while starting or ready). */
   start(): Promise<ModelInfo> {
     if (this.disposed) return Promise.reject(new EngineError('internal', 'engine client disposed'));
+    // A model that failed to load stays failed until the settings change or the user restarts.
+    if (this.failedLoad) return Promise.reject(this.failedLoad);
+    // During a crash backoff the timer owns the restart; callers get a clear answer meanwhile.
+    if (this.restartTimer) return Promise.reject(new EngineError('notLoaded', 'engine is restarting'));
     if (this._state === 'ready' && this._model && this.child) return Promise.resolve(this._model);
     if (this.starting) return this.starting;
     this.starting = this.spawnAndLoad().finally(() => (this.starting = undefined));
@@ -100,7 +106,9 @@ export class EngineClient extends EventEmitter {
   /** Kill and start again (the user's "Restart Engine"); resets the crash counter. */
   async restart(): Promise<ModelInfo> {
     this.crashes = 0;
+    this.failedLoad = undefined;
     clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     this.kill();
     return this.start();
   }
@@ -162,6 +170,7 @@ export class EngineClient extends EventEmitter {
         child.removeAllListeners('exit');
         child.kill('SIGKILL');
       }
+      if (err instanceof EngineError && (err.code === 'modelMissing' || err.code === 'modelCorrupt')) this.failedLoad = err;
       this.setState('error', err.message);
       throw err;
     }
@@ -184,6 +193,7 @@ export class EngineClient extends EventEmitter {
     const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** (this.crashes - 1));
     this.setState('starting', `${why}; restarting in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
       this.start().catch((e) => this.log('error', `restart failed: ${(e as Error).message}`));
     }, delay);
   }

@@ -106,7 +106,8 @@ export class Engine {
           onStep({
             step: s.step,
             block: s.block,
-            tokens: s.tokens.map((t) => (t === null ? null : tok.pieces[t])),
+            // The healed characters were typed by the user already: the first token shows the rest.
+            tokens: s.tokens.map((t, i) => (t === null ? null : i === 0 && ctx.heal ? tok.pieces[t].slice(ctx.heal.length) : tok.pieces[t])),
             committed: s.committed,
             confidences: s.confidences.map((c) => Math.round(c * 1000) / 1000),
             forwards: s.forwards,

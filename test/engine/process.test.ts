@@ -140,6 +140,9 @@ describe('engine with a bad model folder', function () {
       throw new Error('should not load');
     } catch (e) {
       assert.strictEqual(c.state, 'error');
+      // a broken model is not retried on every request: the next start fails at once, no process
+      await assert.rejects(c.start(), (again: EngineError) => again.code === (e as EngineError).code);
+      assert.strictEqual(c.pid, undefined);
       return e as EngineError;
     } finally {
       c.dispose();
