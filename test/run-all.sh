@@ -20,6 +20,7 @@ count() { # file, regex for passed, regex for failed
   failed=$((failed + f))
 }
 
+bash scripts/setup.sh || exit 1
 echo "== build"
 npm run --silent build || exit 1
 
