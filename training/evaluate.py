@@ -30,10 +30,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVAL = os.path.join(ROOT, "..", "shared", "eval")
 
 
+DECODE_FLAGS = []   # extra CLI flags for the diffusion decoder (--threshold / --steps)
+
+
 def run_engine(model, reqs, ar=False):
     cmd = ["node", os.path.join(ROOT, "dist", "cli.js"), "infill", "--jsonl", "--model", model]
-    if ar:
-        cmd.append("--ar")
+    cmd += ["--ar"] if ar else DECODE_FLAGS
     inp = "".join(json.dumps(r) + "\n" for r in reqs)
     p = subprocess.run(cmd, input=inp, capture_output=True, text=True)
     if p.returncode != 0:
@@ -129,6 +131,11 @@ def held_out(model, tokenizer_free_n):
     for decoder in ("diffusion", "ar", "baseline"):
         out = None if decoder == "baseline" else run_engine(model, reqs, ar=decoder == "ar")
         per = {}
+        if out is not None:
+            toks = sum(o.get("tokens", 0) for o in out.values())
+            res.setdefault("speed", {})[decoder] = {
+                "forwards_per_token": round(sum(o.get("forwards", 0) for o in out.values()) / max(1, toks), 3),
+                "mean_ms": round(sum(o.get("ms", 0) for o in out.values()) / len(out), 1)}
         for i, c in enumerate(cases):
             if out is None:
                 comp = prev_line(c["prefix"]) if c["mode"] != "rest_of_line" else ""
@@ -141,7 +148,7 @@ def held_out(model, tokenizer_free_n):
             p["es"] += edit_similarity(comp.strip(), want.strip())
         res[decoder] = {l: {"n": p["n"], "exact_match": round(100 * p["em"] / p["n"], 1),
                             "edit_similarity": round(100 * p["es"] / p["n"], 1)} for l, p in per.items()}
-        print(f"  held-out {decoder}: {res[decoder]}", flush=True)
+        print(f"  held-out {decoder}: {res[decoder]} {res.get('speed', {}).get(decoder, '')}", flush=True)
     return res
 
 
@@ -149,14 +156,26 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "dcoder-14m"))
     ap.add_argument("--multi-every", type=int, default=20)
+    ap.add_argument("--single-every", type=int, default=1, help="subsample single-line tasks (quick checks)")
     ap.add_argument("--held-out", type=int, default=100, help="held-out cases per language")
     ap.add_argument("--card", action="store_true")
+    ap.add_argument("--held-out-only", action="store_true", help="skip HumanEval (for tuning decode settings)")
+    ap.add_argument("--threshold", type=float)
+    ap.add_argument("--steps", type=int)
     args = ap.parse_args()
+    if args.threshold is not None:
+        DECODE_FLAGS.extend(["--threshold", str(args.threshold)])
+    if args.steps is not None:
+        DECODE_FLAGS.extend(["--steps", str(args.steps)])
+    if args.held_out_only:
+        r = held_out(args.model, args.held_out)
+        print(json.dumps(r))
+        return
     if not os.path.exists(os.path.join(ROOT, "dist", "cli.js")):
         raise SystemExit("run `npm run build` first")
     manifest = json.load(open(os.path.join(args.model, "manifest.json")))
     r = {"model": manifest["name"], "multi_every": args.multi_every}
-    r["humaneval_single"] = humaneval(args.model, "SingleLineInfilling", True, 1)
+    r["humaneval_single"] = humaneval(args.model, "SingleLineInfilling", True, args.single_every)
     r["humaneval_multi"] = humaneval(args.model, "MultiLineInfilling", False, args.multi_every)
     r["held_out"] = held_out(args.model, args.held_out)
     with open(os.path.join(args.model, "eval.json"), "w") as f:
