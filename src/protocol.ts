@@ -17,6 +17,8 @@ export interface InfillParams {
   steps?: number;
   /** Confidence-threshold policy (Fast-dLLM): commit every masked position above it. */
   threshold?: number;
+  /** With the threshold policy: finish each block within this many steps (0 = no budget). */
+  maxSteps?: number;
   /** Autoregressive baseline: block size 1, one token per forward pass, same weights. */
   ar?: boolean;
   /** Send StepEvents for this request. */

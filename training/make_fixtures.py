@@ -77,7 +77,8 @@ def main():
                dict(block_size=4, policy=["threshold", 0.3], single_line=False, max_tokens=12),
                dict(block_size=4, policy=["steps", 2], single_line=False, max_tokens=10),
                dict(block_size=1, policy=["threshold", 0.9], single_line=False, max_tokens=8),
-               dict(block_size=8, policy=["steps", 8], single_line=True, max_tokens=16)]
+               dict(block_size=8, policy=["steps", 8], single_line=True, max_tokens=16),
+               dict(block_size=8, policy=["threshold", 0.99, 3], single_line=False, max_tokens=16)]
     for prefix, suffix in prompts:
         ctx = [sp["fim_suffix"]] + tok.encode(suffix) + [sp["fim_prefix"]] + tok.encode(prefix) + [sp["fim_middle"]]
         for o in options:

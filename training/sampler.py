@@ -38,13 +38,18 @@ def _step(model, past, pending, block, pos):
     return logits.double(), past
 
 
+def _per_step(masked, steps, steps_done):
+    return math.ceil(masked / max(1, steps - steps_done))
+
+
 def _choose(cands, policy, steps_done):
+    """policy: ("threshold", p[, max_steps]) or ("steps", n)."""
     order = sorted(cands, key=lambda c: (-c[2], c[0]))
     if policy[0] == "threshold":
-        over = [c for c in order if c[2] >= policy[1]]
-        return over if over else order[:1]
-    left = max(1, policy[1] - steps_done)
-    return order[:math.ceil(len(cands) / left)]
+        over = sum(c[2] >= policy[1] for c in order)
+        floor = _per_step(len(cands), policy[2], steps_done) if len(policy) > 2 and policy[2] else 1
+        return order[:max(over, floor)]
+    return order[:_per_step(len(cands), policy[1], steps_done)]
 
 
 def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,

@@ -11,6 +11,7 @@ export interface InfillArgs {
   mode: InfillMode;
   maxTokens?: number;
   threshold?: number;
+  maxSteps?: number;
   steps?: number;
   model?: string;
   threads?: number;
@@ -36,6 +37,7 @@ options:
   --mode M            single | multi | auto (default auto)
   --max-tokens N      upper bound on middle tokens
   --threshold P       confidence-threshold unmasking (default 0.9)
+  --max-steps N       with the threshold: finish each block within N steps
   --steps N           fixed denoising steps per block instead of a threshold
   --model DIR         model folder (default: the bundled model)
   --threads N         onnxruntime threads`;
@@ -84,6 +86,7 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--max-tokens': a.maxTokens = num(t, rest[++i], 1, 4096); break;
       case '--threshold': a.threshold = num(t, rest[++i], 0, 1, false); break;
       case '--steps': a.steps = num(t, rest[++i], 1, 1024); break;
+      case '--max-steps': a.maxSteps = num(t, rest[++i], 0, 1024); break;
       case '--threads': a.threads = num(t, rest[++i], 1, 256); break;
       case '--model':
         a.model = rest[++i];

@@ -23,7 +23,7 @@ function client(a: { model?: string; threads?: number }): EngineClient {
 }
 
 function requestOf(a: InfillArgs, prefix: string, suffix: string): InfillParams {
-  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, steps: a.steps, ar: a.ar };
+  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, maxSteps: a.maxSteps, steps: a.steps, ar: a.ar };
 }
 
 async function infillFile(a: InfillArgs): Promise<void> {

@@ -11,6 +11,8 @@ import { ModelSession } from './session';
 import { CodeTokenizer } from './tokenizer';
 
 export const DEFAULT_THRESHOLD = 0.9;
+/** Step budget per block for the threshold policy (0: none). */
+export const DEFAULT_MAX_STEPS = 0;
 export const DEFAULT_MAX_TOKENS = 64;
 export const SINGLE_LINE_MAX_TOKENS = 32;
 
@@ -78,7 +80,7 @@ export class Engine {
     const maxTokens = Math.max(1, Math.min(p.maxTokens ?? DEFAULT_MAX_TOKENS, cap));
     const policy: Policy =
       p.threshold !== undefined || p.steps === undefined
-        ? { kind: 'threshold', threshold: p.threshold ?? DEFAULT_THRESHOLD }
+        ? { kind: 'threshold', threshold: p.threshold ?? DEFAULT_THRESHOLD, maxSteps: p.maxSteps ?? DEFAULT_MAX_STEPS }
         : { kind: 'steps', steps: Math.max(1, Math.floor(p.steps)) };
     this.stats.requests++;
     const ctx = buildContext(tok, m, p.prefix, p.suffix, maxTokens, this.memory);

@@ -1,7 +1,8 @@
 // Unmasking policies: which still-masked positions of a block to commit after one step.
-// Confidence-threshold (Fast-dLLM) or a fixed number of steps per block (most confident first).
+// Confidence-threshold (Fast-dLLM), optionally within a step budget per block, or a fixed
+// number of steps per block (most confident first).
 
-export type Policy = { kind: 'threshold'; threshold: number } | { kind: 'steps'; steps: number };
+export type Policy = { kind: 'threshold'; threshold: number; maxSteps?: number } | { kind: 'steps'; steps: number };
 
 export interface Candidate {
   index: number;
@@ -17,12 +18,17 @@ export function chooseCommits(candidates: Candidate[], policy: Policy, stepsDone
   if (candidates.length === 0) return [];
   const sorted = [...candidates].sort((a, b) => b.prob - a.prob || a.index - b.index);
   if (policy.kind === 'threshold') {
-    const over = sorted.filter((c) => c.prob >= policy.threshold);
-    return over.length > 0 ? over : [sorted[0]];
+    const over = sorted.filter((c) => c.prob >= policy.threshold).length;
+    // within a budget, the block must still finish in maxSteps steps
+    const floor = policy.maxSteps ? perStep(candidates.length, policy.maxSteps, stepsDone) : 1;
+    return sorted.slice(0, Math.max(over, floor));
   }
-  const left = Math.max(1, policy.steps - stepsDone);
-  const k = Math.ceil(candidates.length / left);
-  return sorted.slice(0, k);
+  return sorted.slice(0, perStep(candidates.length, policy.steps, stepsDone));
+}
+
+/** Commits needed this step to finish `masked` positions in `steps` steps. */
+function perStep(masked: number, steps: number, stepsDone: number): number {
+  return Math.ceil(masked / Math.max(1, steps - stepsDone));
 }
 
 /** Best token and its softmax probability for one row of logits, optionally restricted. */

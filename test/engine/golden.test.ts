@@ -33,7 +33,7 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
   });
 
   golden.cases.forEach((c: { context: number[]; options: Record<string, unknown>; expected: { tokens: number[]; steps: number; forwards: number; stop: string } }, i: number) => {
-    const o = c.options as { block_size: number; policy: [string, number]; single_line: boolean; max_tokens: number; first_allowed?: number[] };
+    const o = c.options as { block_size: number; policy: [string, number, number?]; single_line: boolean; max_tokens: number; first_allowed?: number[] };
     it(`case ${i}: block ${o.block_size}, ${o.policy.join(' ')}${o.single_line ? ', single-line' : ''}`, async () => {
       const runner = new BlockCausalRunner(session, m);
       let first: Uint8Array | undefined;
@@ -46,7 +46,7 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
         eomId: m.special_tokens.eom,
         maxTokens: o.max_tokens,
         blockSize: o.block_size,
-        policy: o.policy[0] === 'threshold' ? { kind: 'threshold', threshold: o.policy[1] } : { kind: 'steps', steps: o.policy[1] },
+        policy: o.policy[0] === 'threshold' ? { kind: 'threshold', threshold: o.policy[1], maxSteps: o.policy[2] } : { kind: 'steps', steps: o.policy[1] },
         singleLine: o.single_line,
         maxPosition: m.max_context,
         pieces: tok.pieces,
