@@ -78,7 +78,8 @@ The default model of Diffusion Coder. Trained from scratch by this repository's 
 
 Objective: absorbing-state masked diffusion on fill-in-the-middle examples (split at random
 characters, whole lines, several lines, rest of a line, empty middles, end of file), each block of
-the middle masked with its own rate t and the cross-entropy on masked tokens weighted 1/t; BD3-LM's
+the middle masked with its own rate t and the cross-entropy on masked tokens weighted by the
+inverse of the block's masked fraction; BD3-LM's
 one-pass block mask over `[clean sequence ; noisy middle]`; block size drawn per batch from
 1, 2, 4, 8, 16, 32 (block 1 is the autoregressive baseline of the same weights); plus a 0.5-weighted
 next-token loss on the clean stream.
