@@ -58,6 +58,8 @@ def write(model_dir, run_dir=os.path.join(ROOT, "training", "runs", "main")):
     a = man["architecture"]
     t = man["training"]
     table, groups = sources_table(src)
+    notes_path = os.path.join(run_dir, "notes.md")
+    notes = open(notes_path).read().strip() if os.path.exists(notes_path) else ""
     curve = " → ".join(f"{x['held_out_masked_ce']:.2f} @ {x['tokens'] / 1e6:.1f} M" for x in held[:: max(1, len(held) // 8)] + held[-1:]) if held else "n/a"
     lic_names = "\n".join(f"- **{k}** ({lic}): {', '.join(sorted(g['names'])[:400])}" for (k, lic), g in sorted(groups.items()) if k in ("npm packages", "Debian python3 packages"))
     text = f"""# {man['name']}: a small block-diffusion code infilling model
@@ -93,6 +95,8 @@ next-token loss on the clean stream.
 | steps | {t['steps']} (batch 16 × {man['max_context']} tokens) |
 | tokens seen | {t['tokens'] / 1e6:.2f} M |
 | held-out masked-token cross-entropy (block 16, t = 0.5) | {curve} |
+
+{notes}
 
 This is far below what a model of this size needs (about 20 tokens per parameter would be
 ~280 M tokens); `training/gpu_run.sh` continues it on a lent GPU.
