@@ -162,9 +162,12 @@ def main():
     ap.add_argument("--held-out-only", action="store_true", help="skip HumanEval (for tuning decode settings)")
     ap.add_argument("--threshold", type=float)
     ap.add_argument("--steps", type=int)
+    ap.add_argument("--max-steps", type=int)
     args = ap.parse_args()
     if args.threshold is not None:
         DECODE_FLAGS.extend(["--threshold", str(args.threshold)])
+    if args.max_steps is not None:
+        DECODE_FLAGS.extend(["--max-steps", str(args.max_steps)])
     if args.steps is not None:
         DECODE_FLAGS.extend(["--steps", str(args.steps)])
     if args.held_out_only:

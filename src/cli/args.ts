@@ -36,7 +36,7 @@ options:
   --ar                autoregressive baseline (one token per forward pass, same weights)
   --mode M            single | multi | auto (default auto)
   --max-tokens N      upper bound on middle tokens
-  --threshold P       confidence-threshold unmasking (default 0.9)
+  --threshold P       confidence-threshold unmasking (default 0.7, within 4 steps per block)
   --max-steps N       with the threshold: finish each block within N steps
   --steps N           fixed denoising steps per block instead of a threshold
   --model DIR         model folder (default: the bundled model)

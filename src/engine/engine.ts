@@ -10,9 +10,9 @@ import { BidirectionalRunner, BlockCausalRunner, ContextRunner } from './runners
 import { ModelSession } from './session';
 import { CodeTokenizer } from './tokenizer';
 
-export const DEFAULT_THRESHOLD = 0.9;
+export const DEFAULT_THRESHOLD = 0.7;
 /** Step budget per block for the threshold policy (0: none). */
-export const DEFAULT_MAX_STEPS = 0;
+export const DEFAULT_MAX_STEPS = 4;
 export const DEFAULT_MAX_TOKENS = 64;
 export const SINGLE_LINE_MAX_TOKENS = 32;
 

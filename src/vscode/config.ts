@@ -32,7 +32,7 @@ export function languageSettings(languageId?: string): LanguageSettings {
     debounceMs: c.get<number>('debounceMs', 15),
     maxTokens: c.get<number>('maxTokens', 64),
     steps: steps > 0 ? steps : undefined,
-    threshold: steps > 0 ? undefined : c.get<number>('threshold', 0.9),
+    threshold: steps > 0 ? undefined : c.get<number>('threshold', 0.7),
     limits: {
       ...DEFAULT_LIMITS,
       prefixChars: c.get<number>('context.prefixChars', DEFAULT_LIMITS.prefixChars),
