@@ -29,6 +29,6 @@ fs.writeFileSync(ignoreFile, ignore);
 
 const version = require(path.join(root, 'package.json')).version;
 const out = path.join(root, `diffusion-coder-${target}-${version}.vsix`);
-const args = ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license'];
+const args = ['package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links'];
 execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), ...args], { cwd: root, stdio: 'inherit' });
 console.log(`${out} (${(fs.statSync(out).size / 1e6).toFixed(1)} MB)`);
