@@ -11,6 +11,7 @@ import {
   LoadParams,
   PROTOCOL_VERSION,
   StatusResult,
+  StepEvent,
 } from '../protocol';
 
 let engine: Engine | undefined;
@@ -65,7 +66,7 @@ async function pump(): Promise<void> {
     const current = running;
     try {
       if (!engine) throw new EngineError('notLoaded', 'no model loaded');
-      const onStep = job.params.stream ? (step: Parameters<NonNullable<Parameters<Engine['infill']>[1]>>[0]) => send({ v: V, kind: 'step', id: job.id, step }) : undefined;
+      const onStep = job.params.stream ? (step: StepEvent) => send({ v: V, kind: 'step', id: job.id, step }) : undefined;
       const result = await engine.infill(job.params, onStep, cancel);
       if (cancel.aborted) throw new EngineError('cancelled', 'cancelled');
       send({ v: V, kind: 'response', id: job.id, result });
