@@ -50,6 +50,16 @@ export interface DecodeResult {
   stopReason: StopReason;
 }
 
+/** The first committed <eom> (or newline in single-line mode) ends the block's useful part. */
+function blockEnd(block: number[], done: boolean[], o: DecodeOptions): { horizon: number; stop?: StopReason } {
+  for (let i = 0; i < block.length; i++) {
+    if (!done[i]) continue;
+    if (block[i] === o.eomId) return { horizon: i + 1, stop: 'eom' };
+    if (o.singleLine && o.pieces[block[i]]?.includes('\n')) return { horizon: i + 1, stop: 'newline' };
+  }
+  return { horizon: block.length };
+}
+
 export async function denoise(model: BlockModel, pending: number[], pos: number, o: DecodeOptions): Promise<DecodeResult> {
   const out: number[] = [];
   let steps = 0;
@@ -85,32 +95,8 @@ export async function denoise(model: BlockModel, pending: number[], pos: number,
       for (const c of picks) {
         block[c.index] = c.token;
         done[c.index] = true;
-        if (c.token === o.eomId && c.index < horizon) {
-          horizon = c.index + 1;
-          stop = 'eom';
-        } else if (o.singleLine && o.pieces[c.token]?.includes('\n') && c.index < horizon) {
-          horizon = c.index + 1;
-          stop = 'newline';
-        }
       }
-      // An eom or newline committed earlier may now sit before a later one: recompute.
-      if (stop) {
-        horizon = B;
-        stop = undefined;
-        for (let i = 0; i < B; i++) {
-          if (!done[i]) continue;
-          if (block[i] === o.eomId) {
-            horizon = i + 1;
-            stop = 'eom';
-            break;
-          }
-          if (o.singleLine && o.pieces[block[i]]?.includes('\n')) {
-            horizon = i + 1;
-            stop = 'newline';
-            break;
-          }
-        }
-      }
+      ({ horizon, stop } = blockEnd(block, done, o));
       o.onStep?.({
         step: steps,
         block: blockNo,
