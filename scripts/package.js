@@ -18,7 +18,8 @@ const [platform, arch] = target.split('-');
 const bin = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6', platform, arch);
 if (!fs.existsSync(bin)) throw new Error(`onnxruntime-node has no binaries at ${bin}`);
 for (const f of ['manifest.json', 'model.onnx', 'tokenizer.json']) {
-  if (!fs.existsSync(path.join(root, 'models/dcoder-14m', f))) throw new Error(`models/dcoder-14m/${f} is missing`);
+  const model = path.join('models', require('../src/defaults.json').model);
+  if (!fs.existsSync(path.join(root, model, f))) throw new Error(`${model}/${f} is missing`);
 }
 
 const ignore = fs

@@ -52,6 +52,7 @@ class Source:
     root: str
     licence: str
     kind: str  # how packages are named inside the source: "top" (first dir) or "whole"
+    bare: str = ""  # the package's name without source, version or Python version (the split key)
 
 
 def norm_licence(lic):
@@ -91,7 +92,7 @@ def site_package_sources(site):
             tops = [os.path.basename(info).split("-")[0]]
         for top in tops:
             if os.path.isdir(os.path.join(site, top)):
-                out.append(Source(f"pypi-{top}", os.path.join(site, top), lic, "whole"))
+                out.append(Source(f"pypi-{top}", os.path.join(site, top), lic, "whole", top))
     return out
 
 
@@ -99,13 +100,13 @@ def sources(stdlib=None, site_packages=()):
     out = []
     std = stdlib or "/usr/lib/python3.11"
     if os.path.isdir(std):
-        out.append(Source("cpython-stdlib-" + os.path.basename(std.rstrip("/")), std, "PSF-2.0", "top"))
+        out.append(Source("cpython-stdlib-" + os.path.basename(std.rstrip("/")), std, "PSF-2.0", "top", ""))
     for site in site_packages:
         out += site_package_sources(site)
     dist = "/usr/lib/python3/dist-packages"
     for pkg, lic in sorted(DIST_PACKAGES.items()):
         if os.path.isdir(os.path.join(dist, pkg)):
-            out.append(Source(f"debian-python3-{pkg}", os.path.join(dist, pkg), lic, "whole"))
+            out.append(Source(f"debian-python3-{pkg}", os.path.join(dist, pkg), lic, "whole", pkg))
     seen = set()
     for nm in [os.path.join(ROOT, "training", "data", "npm", "node_modules")]:
         for pj in sorted(glob.glob(nm + "/*/package.json") + glob.glob(nm + "/@*/*/package.json")):
@@ -119,7 +120,7 @@ def sources(stdlib=None, site_packages=()):
             if name in seen or not lic:
                 continue
             seen.add(name)
-            out.append(Source(f"npm-{name}@{meta.get('version', '?')}", d, lic, "whole"))
+            out.append(Source(f"npm-{name}@{meta.get('version', '?')}", d, lic, "whole", name))
     return out
 
 
@@ -162,10 +163,19 @@ def walk(src):
 
 
 def package_of(src, path):
+    """(recorded package name, split key). The split key is the bare module or package name
+    (`json`, `numpy`, `lodash`), the same on every machine: `python3.11/json` here and
+    `python3.12/json` on a GPU machine land in the same split."""
     if src.kind == "whole":
-        return src.name
+        return src.name, src.bare
     rel = os.path.relpath(path, src.root).split(os.sep)
-    return src.name + "/" + (rel[0] if len(rel) > 1 else os.path.splitext(rel[0])[0])
+    module = rel[0] if len(rel) > 1 else os.path.splitext(rel[0])[0]
+    return src.name + "/" + module, module
+
+
+def split_of(key, seed, test_frac):
+    hv = int(hashlib.sha1(f"{seed}:{key}".encode()).hexdigest(), 16) % 10_000
+    return "test" if hv < test_frac * 10_000 else "train"
 
 
 def main():
@@ -219,10 +229,9 @@ def main():
             if why:
                 dropped[why] = dropped.get(why, 0) + 1
                 continue
-            pkg = package_of(src, path)
-            hv = int(hashlib.sha1(f"{args.seed}:{pkg}".encode()).hexdigest(), 16) % 10_000
-            split = "test" if hv < args.test_frac * 10_000 else "train"
-            files[split].write(json.dumps({"package": pkg, "lang": lang, "licence": src.licence,
+            pkg, key = package_of(src, path)
+            split = split_of(key, args.seed, args.test_frac)
+            files[split].write(json.dumps({"package": pkg, "split_key": key, "lang": lang, "licence": src.licence,
                                            "path": os.path.relpath(path, src.root), "text": text}) + "\n")
             n += 1
             nbytes += len(raw)
@@ -240,8 +249,8 @@ def main():
                 if h in hashes:
                     continue
                 hashes.add(h)
-                hv = int(hashlib.sha1(f"{args.seed}:{d['package']}".encode()).hexdigest(), 16) % 10_000
-                files["test" if hv < args.test_frac * 10_000 else "train"].write(line if line.endswith("\n") else line + "\n")
+                key = d.get("split_key") or d["package"]
+                files[split_of(key, args.seed, args.test_frac)].write(line if line.endswith("\n") else line + "\n")
                 n += 1
                 nbytes += len(d["text"])
         stats.append({"source": os.path.basename(path), "root": path, "licence": "per record", "files": n,

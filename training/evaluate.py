@@ -4,11 +4,13 @@ Usage:
     npm run build && /usr/bin/python3 training/evaluate.py [--model models/dcoder-14m]
         [--multi-every 20] [--held-out 100] [--card]
 
-Reports, for diffusion decoding, one-token-per-pass (AR) decoding of the same weights, and a
-trivial baseline (repeat the previous line):
+Reports, for diffusion decoding, one-token-per-pass (AR) decoding of the same weights, and the
+floors a model must beat before it counts as writing anything (an empty middle, `pass` at the
+reference's indentation, the previous line repeated):
   * HumanEval-Infilling single-line (all 1,033 tasks) and multi-line (every Nth of 5,815) pass@1
     with one greedy sample: prompt + completion + suffix + test + check(entry_point) must run
-    without an exception in a fresh Python process within 10 s; and exact match;
+    without an exception in a fresh Python process within 10 s; exact match; and the share of
+    empty middles (every reference middle is non-empty);
   * exact match and edit similarity per language on held-out FIM cases (packages never trained on);
   * forward passes per token and mean latency.
 Writes MODEL/eval.json; --card then regenerates MODEL/MODEL_CARD.md (model_card.py).
@@ -28,6 +30,7 @@ import fim  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVAL = os.path.join(ROOT, "..", "shared", "eval")
+DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 
 
 DECODE_FLAGS = []   # extra CLI flags for the diffusion decoder (--threshold / --steps)
@@ -83,6 +86,18 @@ def edit_similarity(a, b):
     return 1 - prev[-1] / max(len(a), len(b))
 
 
+def indent_of(text):
+    return text[:len(text) - len(text.lstrip(" \t"))]
+
+
+# Floors: completions that need no model (the reference's indentation is the only thing read).
+FLOORS = {
+    "empty": lambda t: "",
+    "pass": lambda t: indent_of(t["canonical_solution"]) + "pass\n",
+    "repeat_previous_line": lambda t: prev_line(t["prompt"]) + "\n",
+}
+
+
 def humaneval(model, name, single, every):
     path = os.path.join(EVAL, f"HumanEval-{name}.jsonl.gz")
     tasks = [json.loads(l) for l in gzip.open(path, "rt")][::every]
@@ -90,9 +105,9 @@ def humaneval(model, name, single, every):
     reqs = [{"id": i, "prefix": t["prompt"], "suffix": t["suffix"], "mode": mode,
              "maxTokens": 48 if single else 64} for i, t in enumerate(tasks)]
     results = {}
-    for decoder in ("diffusion", "ar", "baseline"):
-        if decoder == "baseline":
-            comps = {i: prev_line(t["prompt"]) + "\n" for i, t in enumerate(tasks)}
+    for decoder in ("diffusion", "ar", *FLOORS):
+        if decoder in FLOORS:
+            comps = {i: FLOORS[decoder](t) for i, t in enumerate(tasks)}
             meta = {}
         else:
             out = run_engine(model, reqs, ar=decoder == "ar")
@@ -101,7 +116,9 @@ def humaneval(model, name, single, every):
                 text = out[i].get("text", "")
                 comps[i] = text + "\n" if single or not text.endswith("\n") else text
             toks = sum(o.get("tokens", 0) for o in out.values())
-            meta = {"forwards_per_token": round(sum(o.get("forwards", 0) for o in out.values()) / max(1, toks), 3),
+            empty = sum(not out[i].get("text", "").strip() for i in range(len(tasks)))
+            meta = {"empty_share": round(100 * empty / len(tasks), 2),
+                    "forwards_per_token": round(sum(o.get("forwards", 0) for o in out.values()) / max(1, toks), 3),
                     "mean_ms": round(sum(o.get("ms", 0) for o in out.values()) / len(out), 1)}
         with cf.ThreadPoolExecutor(2) as ex:
             ok = list(ex.map(lambda i: passes(tasks[i], comps[i]), range(len(tasks))))
@@ -112,7 +129,7 @@ def humaneval(model, name, single, every):
     return results
 
 
-def held_out(model, tokenizer_free_n):
+def held_out(model, per_lang):
     rng = random.Random(2024)
     by_lang = {}
     for line in open(os.path.join(ROOT, "training", "data", "corpus", "test.jsonl")):
@@ -120,7 +137,7 @@ def held_out(model, tokenizer_free_n):
         by_lang.setdefault(d["lang"], []).append(d["text"])
     cases = []
     for lang, docs in sorted(by_lang.items()):
-        for k in range(tokenizer_free_n):
+        for k in range(per_lang):
             text = rng.choice(docs)
             mode = rng.choice(["line", "lines", "rest_of_line"])
             prefix, middle, suffix = fim.cut(text, mode, rng)
@@ -128,8 +145,8 @@ def held_out(model, tokenizer_free_n):
     reqs = [{"id": i, "prefix": c["prefix"], "suffix": c["suffix"],
              "mode": "multi" if c["mode"] == "lines" else "single", "maxTokens": 64} for i, c in enumerate(cases)]
     res = {}
-    for decoder in ("diffusion", "ar", "baseline"):
-        out = None if decoder == "baseline" else run_engine(model, reqs, ar=decoder == "ar")
+    for decoder in ("diffusion", "ar", "repeat_previous_line"):
+        out = None if decoder == "repeat_previous_line" else run_engine(model, reqs, ar=decoder == "ar")
         per = {}
         if out is not None:
             toks = sum(o.get("tokens", 0) for o in out.values())
@@ -154,7 +171,7 @@ def held_out(model, tokenizer_free_n):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=os.path.join(ROOT, "models", "dcoder-14m"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", DEFAULT_MODEL))
     ap.add_argument("--multi-every", type=int, default=20)
     ap.add_argument("--single-every", type=int, default=1, help="subsample single-line tasks (quick checks)")
     ap.add_argument("--held-out", type=int, default=100, help="held-out cases per language")

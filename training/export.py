@@ -1,7 +1,7 @@
 """Export a training checkpoint to the engine's model folder.
 
 Usage:
-    /usr/bin/python3 training/export.py --ckpt training/runs/main/ckpt.pt --name dcoder-14m
+    /usr/bin/python3 training/export.py --ckpt training/runs/main/ckpt.pt [--name NAME]
         [--out models] [--tokenizer training/data/tokenizer.json] [--no-quantize]
 
 Writes models/<name>/: model.onnx (opset 17; int8 weights with activations quantized at run
@@ -27,6 +27,7 @@ import bpe
 from model import DiffusionCoder, ModelConfig, StepGraph
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 INPUTS = ["input_ids", "position_ids", "attn_mask", "past_kv", "num_logits"]
 OUTPUTS = ["logits", "present_kv"]
 
@@ -130,10 +131,12 @@ def parity_fixture(model, path):
 
 
 def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_fp32=False,
-                  block_size=16, weights=True):
-    """Write a complete model folder (see the module docstring) for an in-memory model."""
+                  block_size=16, weights=False):
+    """Write a complete model folder (see the module docstring) for an in-memory model.
+    `tokenizer` is a tokenizer.json path or its text (a checkpoint carries the one it was trained with)."""
     state = state or {}
     cfg = model.cfg
+    cfg.fused_attention = False  # the exported graph spells attention out (opset 17)
     tcfg = state.get("train_config", {})
     os.makedirs(out, exist_ok=True)
     fp32 = os.path.join(out, "model.fp32.onnx")
@@ -146,8 +149,13 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
         shutil.copy(fp32, final)
     if not keep_fp32:
         os.remove(fp32)
-    shutil.copy(tokenizer, os.path.join(out, "tokenizer.json"))
-    tok = bpe.Tokenizer.load(tokenizer)
+    tok_path = os.path.join(out, "tokenizer.json")
+    if tokenizer.lstrip().startswith("{"):
+        with open(tok_path, "w") as f:
+            f.write(tokenizer)
+    else:
+        shutil.copy(tokenizer, tok_path)
+    tok = bpe.Tokenizer.load(tok_path)
     if weights:
         torch.save({"model": {k: v.half() for k, v in model.state_dict().items()}, "model_config": cfg.to_dict(),
                     "tokens": state.get("tokens", 0), "step": state.get("step", 0),
@@ -167,6 +175,7 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
                          "head_dim": cfg.head_dim, "d_ff": cfg.d_ff, "vocab_size": cfg.vocab_size,
                          "positions": "rope", "rope_base": cfg.rope_base},
         "layout": "spm",
+        "logit_shift": cfg.shift,
         "max_context": tcfg.get("seq_len", 384),
         "max_middle": tcfg.get("max_mid", 64),
         "max_suffix": tcfg.get("max_suffix", 96),
@@ -188,19 +197,24 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default=os.path.join(ROOT, "training", "runs", "main", "ckpt.pt"))
-    ap.add_argument("--name", default="dcoder-14m")
+    ap.add_argument("--name", default=DEFAULT_MODEL)
     ap.add_argument("--out", default=os.path.join(ROOT, "models"))
-    ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
+    ap.add_argument("--tokenizer", help="only for checkpoints that do not carry their tokenizer")
+    ap.add_argument("--weights", action="store_true", help="also write fp16 weights.pt (to continue training)")
     ap.add_argument("--no-quantize", action="store_true")
     ap.add_argument("--keep-fp32", action="store_true")
     ap.add_argument("--block-size", type=int, default=16)
     args = ap.parse_args()
     state = torch.load(args.ckpt, map_location="cpu", weights_only=False)
-    model = DiffusionCoder(ModelConfig(**state["model_config"]))
+    model = DiffusionCoder(ModelConfig.from_dict(state["model_config"]))
     model.load_state_dict({k: v.float() for k, v in state["model"].items()})
     model.eval()
-    man = export_folder(model, os.path.join(args.out, args.name), args.name, args.tokenizer, state,
-                        quantize=not args.no_quantize, keep_fp32=args.keep_fp32, block_size=args.block_size)
+    tokenizer = state.get("tokenizer_json") or args.tokenizer
+    if not tokenizer:
+        raise SystemExit(f"{args.ckpt} carries no tokenizer: name the one it was trained with (--tokenizer)")
+    man = export_folder(model, os.path.join(args.out, args.name), args.name, tokenizer, state,
+                        quantize=not args.no_quantize, keep_fp32=args.keep_fp32, block_size=args.block_size,
+                        weights=args.weights)
     print(json.dumps({"out": os.path.join(args.out, args.name), "bytes": man["bytes"], "params": man["params"]}))
 
 

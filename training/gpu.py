@@ -2,7 +2,7 @@
 
 Usage:
     /usr/bin/python3 training/gpu.py prepare
-    /usr/bin/python3 training/gpu.py collect FILES_AT [--model models/dcoder-14m]
+    /usr/bin/python3 training/gpu.py collect FILES_AT [--model models/NAME]
 
 prepare writes training/data/gpu/: the JS/TS records of the local corpus (gzip) and the HumanEval
 signature list (the device has no ../shared), to be named in the device call's `carry`.
@@ -20,6 +20,7 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 HERE = os.path.join(ROOT, "training")
 GPU = os.path.join(HERE, "data", "gpu")
 
@@ -79,7 +80,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd", choices=["prepare", "collect"])
     ap.add_argument("files_at", nargs="?")
-    ap.add_argument("--model", default=os.path.join(ROOT, "models", "dcoder-14m"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", DEFAULT_MODEL))
     args = ap.parse_args()
     if args.cmd == "prepare":
         prepare()

@@ -73,26 +73,30 @@ def main():
     cases = []
     prompts = [("def add(a, b):\n    ", "\n\nprint(add(1, 2))\n"), ("const x = ", ";\n"),
                ("for i in range(10):\n", ""), ("class A:\n    def __init__(self):\n        self.", "\n")]
-    options = [dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=12),
-               dict(block_size=4, policy=["threshold", 0.3], single_line=False, max_tokens=12),
-               dict(block_size=4, policy=["steps", 2], single_line=False, max_tokens=10),
-               dict(block_size=1, policy=["threshold", 0.9], single_line=False, max_tokens=8),
-               dict(block_size=8, policy=["steps", 8], single_line=True, max_tokens=16),
-               dict(block_size=8, policy=["threshold", 0.99, 3], single_line=False, max_tokens=16)]
+    options = [dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=12, shift=True),
+               dict(block_size=4, policy=["threshold", 0.3], single_line=False, max_tokens=12, shift=True),
+               dict(block_size=4, policy=["steps", 2], single_line=False, max_tokens=10, shift=True),
+               dict(block_size=1, policy=["threshold", 0.9], single_line=False, max_tokens=8, shift=True),
+               dict(block_size=8, policy=["steps", 8], single_line=True, max_tokens=16, shift=True),
+               dict(block_size=8, policy=["threshold", 0.99, 3], single_line=False, max_tokens=16, shift=True),
+               # the unshifted convention (converted or older models) stays covered
+               dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=12, shift=False),
+               dict(block_size=8, policy=["steps", 4], single_line=False, max_tokens=16, shift=False)]
     for prefix, suffix in prompts:
         ctx = [sp["fim_suffix"]] + tok.encode(suffix) + [sp["fim_prefix"]] + tok.encode(prefix) + [sp["fim_middle"]]
         for o in options:
             r = decode(model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
                        block_size=o["block_size"], policy=tuple(o["policy"]), single_line=o["single_line"],
-                       pieces=pieces, max_position=man["max_context"], banned=banned)
+                       pieces=pieces, max_position=man["max_context"], shift=o["shift"], banned=banned)
             cases.append({"context": ctx, "options": o, "expected": r})
     # token healing: the first token restricted to a given set
     ctx = cases[0]["context"]
     allowed = [i for i, p in enumerate(pieces) if p.startswith("re")]
-    o = dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=6, first_allowed=allowed)
+    o = dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=6, shift=True,
+             first_allowed=allowed)
     r = decode(model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=6, block_size=4,
                policy=("threshold", 0.9), single_line=False, pieces=pieces,
-               max_position=man["max_context"], banned=banned, first_allowed=allowed)
+               max_position=man["max_context"], shift=True, banned=banned, first_allowed=allowed)
     cases.append({"context": ctx, "options": o, "expected": r})
     with open(os.path.join(FIX, "golden-decode.json"), "w") as f:
         json.dump({"model": "tiny-model", "cases": cases}, f)

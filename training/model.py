@@ -4,8 +4,11 @@ attention pattern comes entirely from a mask, so the same weights run
   * training: [clean sequence ; noisy copy of the middle] with the BD3-LM block mask,
   * inference: one step over T new tokens against a K/V cache of P past tokens (the ONNX graph).
 
-Tokens predict themselves at <mask> positions (no shift); on the clean stream an auxiliary
-next-token loss reads the same head one position ahead.
+Shifted convention (Dream, DiffuCoder, Fast-dLLM v2): the state at position i-1 predicts token
+i, for clean and masked tokens alike, so a block's first token comes from the last clean
+token's state and plain next-token training already gives a one-token-per-block decoder.
+
+Every tensor is created on the input's device (tests run the forward pass on the meta device).
 """
 import math
 from dataclasses import dataclass, asdict
@@ -24,6 +27,8 @@ class ModelConfig:
     d_ff: int = 1536
     max_len: int = 1024
     rope_base: float = 10000.0
+    shift: bool = True               # the state at i-1 predicts token i (see the module doc)
+    fused_attention: bool = False    # torch >= 2 scaled_dot_product_attention (training on a GPU)
 
     @property
     def head_dim(self):
@@ -32,10 +37,16 @@ class ModelConfig:
     def to_dict(self):
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d):
+        """A saved config; checkpoints from before the shift field were unshifted."""
+        return cls(**{"shift": False, **d})
+
 
 def rope_tables(positions, head_dim, base):
     """cos/sin of shape [B, 1, T, head_dim/2] for integer positions [B, T]."""
-    inv = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+    half = torch.arange(0, head_dim, 2, dtype=torch.float32, device=positions.device)
+    inv = 1.0 / (base ** (half / head_dim))
     ang = positions.to(torch.float32).unsqueeze(-1) * inv
     return torch.cos(ang).unsqueeze(1), torch.sin(ang).unsqueeze(1)
 
@@ -56,7 +67,7 @@ class Block(nn.Module):
         self.fc = nn.Linear(cfg.d_model, cfg.d_ff, bias=False)
         self.out = nn.Linear(cfg.d_ff, cfg.d_model, bias=False)
 
-    def forward(self, x, cos, sin, bias, past_k=None, past_v=None):
+    def forward(self, x, cos, sin, allowed, past_k=None, past_v=None):
         B, T, _ = x.shape
         H, D = self.cfg.n_head, self.cfg.head_dim
         q, k, v = self.qkv(self.ln1(x)).split(self.cfg.d_model, dim=-1)
@@ -67,8 +78,11 @@ class Block(nn.Module):
         if past_k is not None:
             k = torch.cat([past_k, k], dim=2)
             v = torch.cat([past_v, v], dim=2)
-        att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(D)) + bias
-        y = torch.softmax(att, dim=-1) @ v
+        if self.cfg.fused_attention and hasattr(F, "scaled_dot_product_attention"):
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+        else:
+            att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(D))
+            y = torch.softmax(att.masked_fill(~allowed, -1e9), dim=-1) @ v
         x = x + self.proj(y.transpose(1, 2).reshape(B, T, -1))
         x = x + self.out(F.gelu(self.fc(self.ln2(x))))
         return x, new_k, new_v
@@ -97,13 +111,12 @@ class DiffusionCoder(nn.Module):
     def hidden(self, ids, pos, allowed, past=None):
         """ids, pos: [B, T]; allowed: bool [B, 1, T, P+T]; past: [L, 2, B, H, P, D] or None."""
         cos, sin = rope_tables(pos, self.cfg.head_dim, self.cfg.rope_base)
-        bias = torch.zeros(allowed.shape, dtype=torch.float32).masked_fill(~allowed, -1e9)
         x = self.wte(ids)
         presents = []
         for i, blk in enumerate(self.blocks):
             pk = past[i, 0] if past is not None else None
             pv = past[i, 1] if past is not None else None
-            x, k, v = blk(x, cos, sin, bias, pk, pv)
+            x, k, v = blk(x, cos, sin, allowed, pk, pv)
             presents.append(torch.stack([k, v]))
         return self.ln_f(x), torch.stack(presents)
 

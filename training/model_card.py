@@ -1,7 +1,7 @@
 """Write models/<name>/MODEL_CARD.md from what the pipeline recorded.
 
 Usage:
-    /usr/bin/python3 training/model_card.py [--model models/dcoder-14m] [--run training/runs/main]
+    /usr/bin/python3 training/model_card.py [--model models/NAME] [--run training/runs/main]
 
 Reads the manifest, the corpus's sources.json (every source with its licence and bytes), the
 training log (tokens, time, loss curve) and eval.json (training/evaluate.py), so every figure in
@@ -12,6 +12,7 @@ import json
 import os
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 
 
 def results_table(r):
@@ -137,7 +138,7 @@ APIs or algorithms. Expect short, plausible completions, often wrong on anything
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=os.path.join(ROOT, "models", "dcoder-14m"))
+    ap.add_argument("--model", default=os.path.join(ROOT, "models", DEFAULT_MODEL))
     ap.add_argument("--run", default=os.path.join(ROOT, "training", "runs", "main"))
     args = ap.parse_args()
     write(args.model, args.run)

@@ -7,7 +7,11 @@ probability reaches the threshold (at least the most confident one), or, with a 
 steps, ceil(masked / steps left) of them, most confident first (ties: lower index). The first
 pass of a block also carries the previous block's clean tokens (or the context), whose K/V join
 the cache. Special tokens other than <eom> are never
-predicted. Stops at <eom>, at a newline in single-line mode, at max_tokens or at max_position.
+predicted, and <eom> is committed only at the leftmost undecided position. With shift=True (the
+manifest's logit_shift) the state at i-1 predicts token i: a block's first position reads the
+row of the last clean token (the anchor, computed in the block's first step), position i the
+row of position i-1. Stops at <eom>, at a newline in single-line mode, at max_tokens or at
+max_position.
 make_fixtures.py runs it to write golden decodes that the TypeScript tests must reproduce.
 """
 import math
@@ -15,7 +19,7 @@ import math
 import torch
 
 
-def _step(model, past, pending, block, pos):
+def _step(model, past, pending, block, pos, rows):
     cfg = model.cfg
     P = 0 if past is None else past.shape[4]
     ids = torch.tensor([pending + block])
@@ -32,7 +36,7 @@ def _step(model, past, pending, block, pos):
         past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim)
     with torch.no_grad():
         h, present = model.hidden(ids, positions, mask, past)
-        logits = model.logits(h[:, T - len(block):])[0]
+        logits = model.logits(h[:, T - rows:])[0]
     if pending:
         past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
     return logits.double(), past
@@ -52,8 +56,17 @@ def _choose(cands, policy, steps_done):
     return order[:_per_step(len(cands), policy[1], steps_done)]
 
 
+def _block_rows(logits, B, shift, anchor):
+    """Per block position, the row that predicts it (see the module doc)."""
+    if not shift:
+        return logits, anchor
+    if logits.shape[0] == B + 1:
+        return logits[:B], logits[0]
+    return torch.cat([anchor.unsqueeze(0), logits[:B - 1]]), anchor
+
+
 def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,
-           pieces, max_position, banned=(), first_allowed=None):
+           pieces, max_position, shift, banned=(), first_allowed=None):
     out, steps, forwards = [], 0, 0
     base = torch.ones(model.cfg.vocab_size, dtype=torch.bool)
     base[list(banned)] = False
@@ -65,12 +78,16 @@ def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, s
             return dict(tokens=out, steps=steps, forwards=forwards, stop="contextFull")
         B = min(block_size, max_tokens - len(out), max_position - pos)
         block, done, horizon, stop, block_steps = [mask_id] * B, [False] * B, B, None, 0
+        anchor = None
         while not all(done[:horizon]):
-            logits, past = _step(model, past, pending, block, pos)
+            rows = B + 1 if shift and pending else B
+            logits, past = _step(model, past, pending, block, pos, rows)
+            logits, anchor = _block_rows(logits, B, shift, anchor)
             pending = []
             forwards += 1
             steps += 1
             cands = []
+            leftmost = done.index(False)
             for i in range(horizon):
                 if done[i]:
                     continue
@@ -82,6 +99,8 @@ def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, s
                 row = logits[i].masked_fill(~keep, -math.inf)
                 probs = torch.softmax(row, dim=-1)
                 p, t = probs.max(dim=-1)
+                if int(t) == eom_id and i != leftmost:
+                    continue  # <eom> waits until everything before it is decided
                 cands.append((i, int(t), float(p)))
             for i, t, _ in _choose(cands, policy, block_steps):
                 block[i], done[i] = t, True

@@ -2,22 +2,35 @@
 // policy, until the model emits end-of-middle, a line ends (single-line) or a limit is hit.
 // Talks to the model through BlockModel, so it runs the same on a real ONNX session and on a
 // scripted logits source in unit tests. Block size 1 is the autoregressive baseline.
+//
+// Two logit conventions (the manifest's `logit_shift`):
+//  - unshifted: the logits at a block position predict that position's token;
+//  - shifted (Dream, DiffuCoder, Fast-dLLM v2, our dcoder models): the state one position
+//    earlier predicts it, so a block's first token comes from the last clean token's state
+//    (fixed while the block is denoised: the "anchor" row) and position i from row i-1.
+// In both, <eom> is committed only at the leftmost undecided position: it must never win by
+// confidence alone, or the padding-like end token empties the middle.
 import { EngineError, StopReason } from '../protocol';
 import { bestToken, Candidate, chooseCommits, Policy } from './policy';
 
 export interface BlockModel {
   readonly vocabSize: number;
+  /** True when every step recomputes the whole sequence (no cache): the row before the block is always there. */
+  readonly recomputesContext: boolean;
   /**
    * One forward pass: `pending` clean tokens (appended to the context for good) followed by
    * `block` (the current block, masks included) starting at position `pos`. Returns logits
-   * [block.length, vocab] for the block.
+   * [rows, vocab] for the last `rows` input positions (rows <= pending.length + block.length,
+   * or block.length + 1 when the model recomputes the context).
    */
-  step(pending: number[], block: number[], pos: number): Promise<Float32Array>;
+  step(pending: number[], block: number[], pos: number, rows: number): Promise<Float32Array>;
 }
 
 export interface DecodeOptions {
   maskId: number;
   eomId: number;
+  /** The state at i-1 predicts token i (see the header). */
+  shift: boolean;
   maxTokens: number;
   blockSize: number;
   policy: Policy;
@@ -60,6 +73,21 @@ function blockEnd(block: number[], done: boolean[], o: DecodeOptions): { horizon
   return { horizon: block.length };
 }
 
+/**
+ * Per block position, the logits row that predicts it: [B, vocab]. Shifted models read the row
+ * one position earlier; the row before the block (the anchor) comes from this step when the
+ * step ran it, else from the block's first step.
+ */
+function blockRows(logits: Float32Array, B: number, V: number, shift: boolean, anchor: Float32Array | undefined): { rows: Float32Array; anchor?: Float32Array } {
+  if (!shift) return { rows: logits };
+  if (logits.length === (B + 1) * V) return { rows: logits.subarray(0, B * V), anchor: logits.slice(0, V) };
+  if (!anchor) throw new EngineError('internal', 'shifted decode without the row before the block');
+  const rows = new Float32Array(B * V);
+  rows.set(anchor, 0);
+  rows.set(logits.subarray(0, (B - 1) * V), V);
+  return { rows, anchor };
+}
+
 export async function denoise(model: BlockModel, pending: number[], pos: number, o: DecodeOptions): Promise<DecodeResult> {
   const out: number[] = [];
   let steps = 0;
@@ -77,17 +105,24 @@ export async function denoise(model: BlockModel, pending: number[], pos: number,
     let horizon = B;
     let stop: StopReason | undefined;
     let blockSteps = 0;
+    let anchor: Float32Array | undefined;
     while (done.slice(0, horizon).some((d) => !d)) {
       if (o.signal?.aborted) throw new EngineError('cancelled', 'cancelled');
-      const logits = await model.step(pending, block, pos);
+      const withAnchor = o.shift && (pending.length > 0 || model.recomputesContext);
+      const logits = await model.step(pending, block, pos, withAnchor ? B + 1 : B);
       pending = [];
       forwards++;
       steps++;
+      let rows: Float32Array;
+      ({ rows, anchor } = blockRows(logits, B, V, o.shift, anchor));
       const cands: Candidate[] = [];
+      const leftmost = done.indexOf(false);
       for (let i = 0; i < horizon; i++) {
         if (done[i]) continue;
         const allowed = out.length === 0 && i === 0 && o.firstAllowed ? o.firstAllowed : o.allowed;
-        const b = bestToken(logits, i * V, V, allowed);
+        const b = bestToken(rows, i * V, V, allowed);
+        // <eom> waits until everything before it is decided
+        if (b.token === o.eomId && i !== leftmost) continue;
         cands.push({ index: i, token: b.token, prob: b.prob });
       }
       const picks = chooseCommits(cands, o.policy, blockSteps);

@@ -93,6 +93,7 @@ export class Engine {
     const res = await denoise(this.runner, pending, reuse + pending.length, {
       maskId: m.special_tokens.mask,
       eomId: m.special_tokens.eom,
+      shift: m.logit_shift === true,
       maxTokens,
       blockSize: p.ar ? 1 : m.block_size,
       policy,

@@ -15,6 +15,8 @@ export interface Manifest {
   params: number;
   architecture: { n_layer: number; n_head: number; head_dim: number; d_model: number; vocab_size: number };
   layout: 'spm';
+  /** The state at i-1 predicts token i (absent: false, the first models' convention). */
+  logit_shift?: boolean;
   max_context: number;
   max_middle: number;
   max_suffix: number;
@@ -47,6 +49,7 @@ export function validateManifest(m: unknown): Manifest {
   need(typeof o.file === 'string' && typeof o.tokenizer === 'string', 'file and tokenizer must be named');
   need(typeof o.sha256 === 'string' && /^[0-9a-f]{64}$/.test(o.sha256), 'sha256 missing or malformed');
   need(o.layout === 'spm', `unsupported layout ${String(o.layout)}`);
+  need(o.logit_shift === undefined || typeof o.logit_shift === 'boolean', 'logit_shift must be true or false');
   for (const k of ['max_context', 'max_middle', 'max_suffix', 'block_size'] as const) {
     need(Number.isInteger(o[k]) && o[k] > 0, `${k} must be a positive integer`);
   }

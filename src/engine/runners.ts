@@ -34,6 +34,7 @@ function range(start: number, n: number): number[] {
 
 export class BlockCausalRunner implements ContextRunner {
   readonly vocabSize: number;
+  readonly recomputesContext = false;
   private cache: KvCache;
   private ids: number[] = [];
 
@@ -52,7 +53,7 @@ export class BlockCausalRunner implements ContextRunner {
     this.ids.length = Math.min(this.ids.length, n);
   }
 
-  async step(pending: number[], block: number[], pos: number): Promise<Float32Array> {
+  async step(pending: number[], block: number[], pos: number, rows: number): Promise<Float32Array> {
     const P = this.cache.length;
     const input = [...pending, ...block];
     const out = await this.session.run({
@@ -61,7 +62,7 @@ export class BlockCausalRunner implements ContextRunner {
       mask: stepMask(P, pending.length, block.length),
       past: this.cache.flatten(),
       pastLen: P,
-      numLogits: block.length,
+      numLogits: rows,
     });
     if (pending.length > 0) {
       this.cache.append(out.present, input.length, pending.length);
@@ -73,6 +74,7 @@ export class BlockCausalRunner implements ContextRunner {
 
 export class BidirectionalRunner implements ContextRunner {
   readonly vocabSize: number;
+  readonly recomputesContext = true;
   private ids: number[] = [];
 
   constructor(private session: ModelSession, m: Manifest) {
@@ -87,7 +89,7 @@ export class BidirectionalRunner implements ContextRunner {
     this.ids.length = Math.min(this.ids.length, n);
   }
 
-  async step(pending: number[], block: number[], pos: number): Promise<Float32Array> {
+  async step(pending: number[], block: number[], pos: number, rows: number): Promise<Float32Array> {
     this.ids.push(...pending);
     const input = [...this.ids, ...block];
     const T = input.length;
@@ -97,7 +99,7 @@ export class BidirectionalRunner implements ContextRunner {
       mask: new Uint8Array(T * T).fill(1),
       past: new Float32Array(0),
       pastLen: 0,
-      numLogits: block.length,
+      numLogits: rows,
     });
     return out.logits;
   }

@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineClient, EngineState } from '../client/engineClient';
 import { EngineFn } from '../completion/completer';
+import { DEFAULT_MODEL } from '../defaults';
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
 import { affectsEngine, engineSettings, SECTION } from './config';
 
@@ -51,7 +52,7 @@ export class EngineService implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly activatedAt: number,
   ) {
-    const bundled = ctx.asAbsolutePath(path.join('models', 'dcoder-14m'));
+    const bundled = ctx.asAbsolutePath(path.join('models', DEFAULT_MODEL));
     const s = engineSettings(bundled);
     this.modelDir = s.modelDir;
     this.client = new EngineClient({

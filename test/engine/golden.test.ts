@@ -33,8 +33,8 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
   });
 
   golden.cases.forEach((c: { context: number[]; options: Record<string, unknown>; expected: { tokens: number[]; steps: number; forwards: number; stop: string } }, i: number) => {
-    const o = c.options as { block_size: number; policy: [string, number, number?]; single_line: boolean; max_tokens: number; first_allowed?: number[] };
-    it(`case ${i}: block ${o.block_size}, ${o.policy.join(' ')}${o.single_line ? ', single-line' : ''}`, async () => {
+    const o = c.options as { block_size: number; policy: [string, number, number?]; single_line: boolean; max_tokens: number; shift: boolean; first_allowed?: number[] };
+    it(`case ${i}: block ${o.block_size}, ${o.policy.join(' ')}${o.single_line ? ', single-line' : ''}${o.shift ? ', shifted' : ''}`, async () => {
       const runner = new BlockCausalRunner(session, m);
       let first: Uint8Array | undefined;
       if (o.first_allowed) {
@@ -44,6 +44,7 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
       const r = await denoise(runner, c.context, c.context.length, {
         maskId: m.special_tokens.mask,
         eomId: m.special_tokens.eom,
+        shift: o.shift,
         maxTokens: o.max_tokens,
         blockSize: o.block_size,
         policy: o.policy[0] === 'threshold' ? { kind: 'threshold', threshold: o.policy[1], maxSteps: o.policy[2] } : { kind: 'steps', steps: o.policy[1] },

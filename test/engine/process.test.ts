@@ -1,6 +1,7 @@
 // The engine as the extension and CLI use it: a child process on the real bundled model.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import { DEFAULT_MODEL } from '../../src/defaults';
 import * as os from 'os';
 import * as path from 'path';
 import { EngineClient } from '../../src/client/engineClient';
@@ -8,7 +9,7 @@ import { EngineError, StepEvent } from '../../src/protocol';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const ENGINE = path.join(ROOT, 'dist', 'engine.js');
-const MODEL = path.join(ROOT, 'models', 'dcoder-14m');
+const MODEL = path.join(ROOT, 'models', DEFAULT_MODEL);
 
 function client(modelDir = MODEL, extra: Partial<ConstructorParameters<typeof EngineClient>[0]> = {}): EngineClient {
   return new EngineClient({ enginePath: ENGINE, modelDir, threads: 2, backoffMs: 50, ...extra });

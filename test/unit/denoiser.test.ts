@@ -9,26 +9,38 @@ const EOM = 2;
 const NL = 3; // a token whose text holds a newline
 const pieces = Array.from({ length: V }, (_, i) => (i === NL ? '\n' : `t${i}`));
 
-/** Predicts target[k] at middle index k with probability conf(k, callNo). */
+/**
+ * Predicts target[k] at middle index k with probability conf(k, callNo). Shifted: the row of
+ * position q predicts index q + 1 - start; unshifted: index q - start.
+ */
 class Scripted implements BlockModel {
   readonly vocabSize = V;
-  calls: { pending: number[]; block: number[]; pos: number }[] = [];
-  constructor(private start: number, private target: number[], private conf: (k: number, call: number) => number) {}
-  async step(pending: number[], block: number[], pos: number): Promise<Float32Array> {
-    this.calls.push({ pending: [...pending], block: [...block], pos });
-    const out = new Float32Array(block.length * V);
-    block.forEach((_, i) => {
-      const k = pos - this.start + i;
-      const p = this.conf(k, this.calls.length);
-      const t = this.target[k] ?? EOM;
-      out[i * V + t] = Math.log((p * (V - 1)) / (1 - p));
-    });
+  readonly recomputesContext = false;
+  calls: { pending: number[]; block: number[]; pos: number; rows: number }[] = [];
+  constructor(
+    private start: number,
+    private target: number[] | ((k: number, call: number) => number),
+    private conf: (k: number, call: number) => number,
+    private shift = false,
+  ) {}
+  async step(pending: number[], block: number[], pos: number, rows: number): Promise<Float32Array> {
+    this.calls.push({ pending: [...pending], block: [...block], pos, rows });
+    assert.ok(rows <= pending.length + block.length, 'rows beyond the input');
+    const out = new Float32Array(rows * V);
+    const first = pos + block.length - rows;
+    for (let r = 0; r < rows; r++) {
+      const k = first + r + (this.shift ? 1 : 0) - this.start;
+      const call = this.calls.length;
+      const p = this.conf(k, call);
+      const t = (typeof this.target === 'function' ? this.target(k, call) : this.target[k]) ?? EOM;
+      out[r * V + t] = Math.log((p * (V - 1)) / (1 - p));
+    }
     return out;
   }
 }
 
 function opts(o: Partial<DecodeOptions>): DecodeOptions {
-  return { maskId: MASK, eomId: EOM, maxTokens: 32, blockSize: 4, policy: { kind: 'threshold', threshold: 0.9 }, singleLine: false, maxPosition: 1000, pieces, ...o };
+  return { maskId: MASK, eomId: EOM, shift: false, maxTokens: 32, blockSize: 4, policy: { kind: 'threshold', threshold: 0.9 }, singleLine: false, maxPosition: 1000, pieces, ...o };
 }
 
 describe('denoiser', () => {
@@ -36,7 +48,7 @@ describe('denoiser', () => {
     const m = new Scripted(3, [5, 6, 7, EOM], () => 0.99);
     const r = await denoise(m, [10, 11, 12], 3, opts({}));
     assert.deepStrictEqual(r.tokens, [5, 6, 7]);
-    assert.strictEqual(r.forwards, 1);
+    assert.strictEqual(r.forwards, 2, 'three tokens in the first step, <eom> once it is the leftmost undecided');
     assert.strictEqual(r.stopReason, 'eom');
     assert.deepStrictEqual(m.calls[0].pending, [10, 11, 12]);
   });
@@ -98,6 +110,25 @@ describe('denoiser', () => {
     const r = await denoise(m, [], 0, opts({ firstAllowed: first, allowed }));
     assert.strictEqual(r.tokens[0], 7);
     assert.ok(!r.tokens.includes(6));
+  });
+
+  it('shifted: a block reads the row before each position, the anchor from its first step', async () => {
+    const m = new Scripted(3, [5, 6, 7, 8, 9, EOM], () => 0.5, true);
+    const r = await denoise(m, [10, 11, 12], 3, opts({ shift: true }));
+    assert.deepStrictEqual(r.tokens, [5, 6, 7, 8, 9]);
+    assert.strictEqual(m.calls[0].rows, 5, 'first step: the last clean row plus the block');
+    assert.strictEqual(m.calls[1].rows, 4, 'later steps: the block only, the anchor is kept');
+    assert.deepStrictEqual(m.calls[4].pending, [5, 6, 7, 8]);
+    assert.strictEqual(m.calls[4].rows, 5);
+  });
+
+  it('commits <eom> only at the leftmost undecided position', async () => {
+    // index 1 looks like the end at first (0.99) but is a real token once index 0 is known
+    const target = (k: number, call: number) => [5, call === 1 ? EOM : 6, 7][k] ?? EOM;
+    const m = new Scripted(0, target, (k) => (k === 0 ? 0.5 : 0.99));
+    const r = await denoise(m, [], 0, opts({}));
+    assert.deepStrictEqual(r.tokens, [5, 6, 7]);
+    assert.strictEqual(r.stopReason, 'eom');
   });
 
   it('stops at the next step boundary when cancelled', async () => {

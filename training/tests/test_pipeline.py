@@ -18,7 +18,7 @@ import bpe  # noqa: E402
 import fim  # noqa: E402
 
 TOKENIZER = os.path.join(ROOT, "test", "fixtures", "tiny-model", "tokenizer.json")
-SHIPPED = os.path.join(ROOT, "models", "dcoder-14m")
+SHIPPED = os.path.join(ROOT, "models", json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"])
 SAMPLE = '''import os
 
 
