@@ -26,21 +26,25 @@ export type CliArgs = InfillArgs | ParityArgs | { command: 'help' };
 
 export class UsageError extends Error {}
 
+export const MODES: readonly InfillMode[] = ['single', 'multi', 'auto'];
+
 export const USAGE = `usage:
   diffusion-coder infill FILE --at LINE:COL   print the middle at a 1-based position
   diffusion-coder infill FILE                 FILE contains the marker <|cursor|>
-  diffusion-coder infill --jsonl              JSON lines {"id","prefix","suffix","maxTokens"?,"mode"?} on stdin
+  diffusion-coder infill --jsonl              JSON lines {"id","prefix","suffix","maxTokens"?,"mode"?} on stdin;
+                                              one line out for each: the result, or {"id","line","error"}
   diffusion-coder parity [--model DIR]        check the ONNX model against its parity.json
 options:
   --show-steps        animate the denoising (in place on a terminal, one line per step otherwise)
   --ar                autoregressive baseline (one token per forward pass, same weights)
   --mode M            single | multi | auto (default auto)
-  --max-tokens N      upper bound on middle tokens
+  --max-tokens N      upper bound on middle tokens (1 to the model's max_middle)
   --threshold P       confidence-threshold unmasking (default 0.7, within 4 steps per block)
   --max-steps N       with the threshold: finish each block within N steps
   --steps N           fixed denoising steps per block instead of a threshold
   --model DIR         model folder (default: the bundled model)
-  --threads N         onnxruntime threads`;
+  --threads N         onnxruntime threads
+exit status: 0 done; 1 the engine failed, or with --jsonl any input line failed; 2 bad usage`;
 
 function num(flag: string, v: string | undefined, min: number, max: number, int = true): number {
   if (v === undefined) throw new UsageError(`${flag} needs a value`);
@@ -79,8 +83,8 @@ export function parseArgs(argv: string[]): CliArgs {
       }
       case '--mode': {
         const v = rest[++i];
-        if (v !== 'single' && v !== 'multi' && v !== 'auto') throw new UsageError('--mode must be single, multi or auto');
-        a.mode = v;
+        if (!MODES.includes(v as InfillMode)) throw new UsageError('--mode must be single, multi or auto');
+        a.mode = v as InfillMode;
         break;
       }
       case '--max-tokens': a.maxTokens = num(t, rest[++i], 1, 4096); break;

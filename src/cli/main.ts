@@ -2,11 +2,13 @@
 // `diffusion-coder`: infill from the command line through the engine child process, a JSON-lines
 // mode for scripts (evaluation, benchmark), and a parity check of a model folder.
 import * as fs from 'fs';
+import * as path from 'path';
 import * as readline from 'readline';
 import { EngineClient } from '../client/engineClient';
 import { defaultModelDir, enginePath } from '../defaults';
 import { EngineError, InfillParams } from '../protocol';
 import { CliArgs, InfillArgs, parseArgs, splitAtCursor, USAGE, UsageError } from './args';
+import { parseJsonlLine } from './jsonl';
 import { checkParity } from './parity';
 import { StepPrinter } from './render';
 
@@ -20,6 +22,14 @@ function client(a: { model?: string; threads?: number }): EngineClient {
       if (level === 'error' && process.env.DC_VERBOSE) process.stderr.write(msg + '\n');
     },
   });
+}
+
+/** The model's limit on middle tokens (its manifest's max_middle); read once the engine loaded the folder. */
+async function middleLimit(c: EngineClient, a: InfillArgs): Promise<number> {
+  const info = await c.start();
+  const limit = JSON.parse(fs.readFileSync(path.join(info.dir, 'manifest.json'), 'utf8')).max_middle as number;
+  if (a.maxTokens !== undefined && a.maxTokens > limit) throw new UsageError(`--max-tokens must be at most ${limit} (the model's limit), got ${a.maxTokens}`);
+  return limit;
 }
 
 function requestOf(a: InfillArgs, prefix: string, suffix: string): InfillParams {
@@ -36,6 +46,7 @@ async function infillFile(a: InfillArgs): Promise<void> {
   const { prefix, suffix } = splitAtCursor(text, a.at);
   const c = client(a);
   try {
+    await middleLimit(c, a);
     const printer = a.showSteps ? new StepPrinter(process.stderr.isTTY ? process.stderr : process.stdout) : undefined;
     const r = await c.infill(requestOf(a, prefix, suffix), { onStep: printer && ((s) => printer.print(s)) });
     process.stdout.write(r.text + (r.text.endsWith('\n') ? '' : '\n'));
@@ -45,22 +56,22 @@ async function infillFile(a: InfillArgs): Promise<void> {
   }
 }
 
-async function infillJsonl(a: InfillArgs): Promise<void> {
+/** Answers each input line with one output line; resolves the number of lines that failed. */
+async function infillJsonl(a: InfillArgs): Promise<number> {
   const c = client(a);
-  await c.start();
-  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+  let failed = 0;
   try {
-    for await (const line of rl) {
-      if (!line.trim()) continue;
-      let req: { id?: unknown; prefix?: unknown; suffix?: unknown; maxTokens?: number; mode?: InfillArgs['mode'] };
-      try {
-        req = JSON.parse(line);
-      } catch {
-        process.stdout.write(JSON.stringify({ id: null, error: 'invalid JSON line' }) + '\n');
-        continue;
-      }
-      if (typeof req.prefix !== 'string' || typeof req.suffix !== 'string') {
-        process.stdout.write(JSON.stringify({ id: req.id ?? null, error: 'prefix and suffix must be strings' }) + '\n');
+    const limit = await middleLimit(c, a);
+    const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+    let line = 0;
+    for await (const text of rl) {
+      line++;
+      if (!text.trim()) continue;
+      const req = parseJsonlLine(text, line, limit);
+      if (!req.ok) {
+        failed++;
+        out({ id: req.id, line: req.line, error: req.error });
         continue;
       }
       const p = requestOf(a, req.prefix, req.suffix);
@@ -68,14 +79,17 @@ async function infillJsonl(a: InfillArgs): Promise<void> {
       if (req.mode !== undefined) p.mode = req.mode;
       try {
         const r = await c.infill(p);
-        process.stdout.write(JSON.stringify({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit }) + '\n');
+        out({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit });
       } catch (e) {
-        process.stdout.write(JSON.stringify({ id: req.id, error: (e as Error).message }) + '\n');
+        failed++;
+        out({ id: req.id, line, error: `line ${line}: ${(e as Error).message}` });
       }
     }
   } finally {
     c.dispose();
   }
+  if (failed) process.stderr.write(`diffusion-coder: ${failed} input line(s) failed\n`);
+  return failed;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -89,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (args.command === 'help') process.stdout.write(USAGE + '\n');
     else if (args.command === 'parity') return (await checkParity(args.model ?? defaultModelDir())) ? 0 : 1;
-    else if (args.jsonl) await infillJsonl(args);
+    else if (args.jsonl) return (await infillJsonl(args)) > 0 ? 1 : 0;
     else await infillFile(args);
     return 0;
   } catch (e) {
