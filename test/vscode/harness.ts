@@ -2,8 +2,9 @@
 /// <reference lib="dom.iterable" />
 // Real-VS-Code check: (a) runs the extension-host mocha suites inside code-server through its
 // payload URL, (b) drives the workbench in chromium: ghost text after typing, Tab accepts it, no
-// stale suggestion after further typing, the panel draws steps; measures latencies, saves the
-// README screenshots, prints the figures and writes them to test-results/vscode.json.
+// stale suggestion after further typing, the panel draws steps; measures latencies, saves
+// screenshots to test-results/screenshots (`npm run screenshots` copies them into docs/), prints
+// the figures and writes them to test-results/vscode.json.
 // Environment: DC_CODE_SERVER (code-server bin), DC_VSIX, DC_CHROMIUM (default /usr/bin/chromium),
 // DC_SETTINGS (optional JSON of extra VS Code user settings).
 import * as fs from 'fs';
@@ -14,8 +15,8 @@ import { CodeServer, startCodeServer } from './codeServer';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixtures = path.join(repo, 'test/vscode/fixtures');
-const shotsDir = path.join(repo, 'docs/screenshots');
 const resultsDir = path.join(repo, 'test-results');
+const shotsDir = path.join(resultsDir, 'screenshots');
 /** 1-based lines of shapes.py holding an empty, indented function body. */
 const BODY_LINES = [6, 12, 18, 24, 30, 36, 42, 48, 54];
 const GHOST = '.monaco-editor .ghost-text-decoration';
