@@ -21,6 +21,11 @@ export interface InfillParams {
   maxSteps?: number;
   /** Autoregressive baseline: block size 1, one token per forward pass, same weights. */
   ar?: boolean;
+  /**
+   * Produce exactly maxTokens tokens: <eom> and the line-end stop are off (benchmarks compare
+   * decoders at matched output with it; completions never set it).
+   */
+  exactTokens?: boolean;
   /** Send StepEvents for this request. */
   stream?: boolean;
 }

@@ -98,14 +98,14 @@ FLOORS = {
 }
 
 
-def humaneval(model, name, single, every):
+def humaneval(model, name, single, every, decoders=("diffusion", "ar", *FLOORS)):
     path = os.path.join(EVAL, f"HumanEval-{name}.jsonl.gz")
     tasks = [json.loads(l) for l in gzip.open(path, "rt")][::every]
     mode = "single" if single else "multi"
     reqs = [{"id": i, "prefix": t["prompt"], "suffix": t["suffix"], "mode": mode,
              "maxTokens": 48 if single else 64} for i, t in enumerate(tasks)]
     results = {}
-    for decoder in ("diffusion", "ar", *FLOORS):
+    for decoder in decoders:
         if decoder in FLOORS:
             comps = {i: FLOORS[decoder](t) for i, t in enumerate(tasks)}
             meta = {}

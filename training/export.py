@@ -13,6 +13,7 @@ it). The graph: T new tokens against P cached ones, see model.StepGraph.
 """
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -45,11 +46,13 @@ def dummy_inputs(cfg, T, P, n_logits, seed=0):
 def export_fp32(model, path):
     cfg = model.cfg
     graph = StepGraph(model).eval()
+    # torch >= 2.9 defaults to the dynamo exporter; this graph is made for the TorchScript one
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     torch.onnx.export(
         graph, dummy_inputs(cfg, 5, 7, 3), path, opset_version=17, input_names=INPUTS,
         output_names=OUTPUTS, do_constant_folding=True,
         dynamic_axes={"input_ids": {1: "T"}, "position_ids": {1: "T"}, "attn_mask": {2: "T", 3: "S"},
-                      "past_kv": {4: "P"}, "logits": {1: "N"}, "present_kv": {4: "T"}})
+                      "past_kv": {4: "P"}, "logits": {1: "N"}, "present_kv": {4: "T"}}, **legacy)
     onnx.checker.check_model(onnx.load(path))
 
 
@@ -187,7 +190,8 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
                "kv_shape": ["n_layer", 2, 1, "n_head", "P", "head_dim"],
                "attn_mask": "bool [1, 1, T, P+T], true where attention is allowed"},
         "training": {"tokens": state.get("tokens", 0), "steps": state.get("step", 0),
-                     "seconds": round(state.get("seconds", 0))},
+                     "seconds": round(state.get("seconds", 0)),
+                     "config": {k: tcfg[k] for k in ("batch", "seq_len", "ar_frac", "lang_weights") if k in tcfg}},
     }
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

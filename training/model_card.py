@@ -15,20 +15,26 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 
 
+DECODERS = (("diffusion", "diffusion (block 16, threshold 0.7, ≤ 4 steps per block)"),
+            ("ar", "autoregressive (block 1, same weights)"),
+            ("empty", "floor: an empty middle"),
+            ("pass", "floor: `pass` at the reference's indentation"),
+            ("repeat_previous_line", "floor: repeat the previous line"))
+
+
 def results_table(r):
     s, m, h = r["humaneval_single"], r["humaneval_multi"], r["held_out"]
-    lines = ["| decoder | HumanEval single-line pass@1 | single-line exact match | multi-line pass@1 | multi-line exact match | forward passes / token (single-line) | mean ms (single-line) |",
+    lines = ["| decoder | HumanEval single-line pass@1 | single-line exact match | empty middles (single-line) | multi-line pass@1 | forward passes / token (single-line) | mean ms (single-line) |",
              "|---|---|---|---|---|---|---|"]
-    for d, name in (("diffusion", "diffusion (block 16, threshold 0.7, ≤ 4 steps per block)"), ("ar", "autoregressive (block 1, same weights)"),
-                    ("baseline", "trivial baseline: repeat the previous line")):
-        lines.append(f"| {name} | {s[d]['pass@1']}% | {s[d]['exact_match']}% | {m[d]['pass@1']}% | {m[d]['exact_match']}% "
-                     f"| {s[d].get('forwards_per_token', '-')} | {s[d].get('mean_ms', '-')} |")
+    for d, name in DECODERS:
+        lines.append(f"| {name} | {s[d]['pass@1']}% | {s[d]['exact_match']}% | {s[d].get('empty_share', '-')}{'%' if 'empty_share' in s[d] else ''} "
+                     f"| {m[d]['pass@1']}% | {s[d].get('forwards_per_token', '-')} | {s[d].get('mean_ms', '-')} |")
     lines += ["", f"Single-line: all {s['diffusion']['tasks']} tasks; multi-line: {m['diffusion']['tasks']} tasks "
               f"(every {r['multi_every']}th of the 5,815). Greedy, one sample, scored by running the tests.", "",
               "Held-out split (packages never trained on), exact match % / edit similarity %:", "",
               "| language | cases | diffusion | autoregressive | repeat previous line |", "|---|---|---|---|---|"]
     for lang in sorted(h["diffusion"]):
-        cells = [f"{h[d][lang]['exact_match']} / {h[d][lang]['edit_similarity']}" for d in ("diffusion", "ar", "baseline")]
+        cells = [f"{h[d][lang]['exact_match']} / {h[d][lang]['edit_similarity']}" for d in ("diffusion", "ar", "repeat_previous_line")]
         lines.append(f"| {lang} | {h['diffusion'][lang]['n']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -49,6 +55,19 @@ def sources_table(src):
     return "\n".join(rows), groups
 
 
+OBJECTIVE_SHIFTED = """the first 80 % of the training time is next-token prediction on
+fill-in-the-middle examples (SPM order; cut at whole lines, several lines, the rest of a line, random
+character spans, the end of a file, and 3 % empty middles) and on plain file windows (25 %); the
+rest is block-diffusion adaptation: BD3-LM's one-pass block mask over `[clean sequence ; noisy
+middle]`, one block size per batch from 4, 8, 16, 32, each block masked with its own rate, a masked
+token predicted from the state one position before it (a block's first token from the last clean
+token), weighted by the inverse of the block's masked fraction, plus the next-token loss. The
+`<eom>` padding after a middle's end weighs 0.1 and is left out of the normaliser, and the decoder
+commits `<eom>` only at the leftmost undecided position."""
+OBJECTIVE_UNSHIFTED = """absorbing-state masked diffusion in which a masked position predicts its own
+token, BD3-LM's one-pass block mask, block sizes 1-32, plus a 0.5-weighted next-token loss."""
+
+
 def write(model_dir, run_dir=os.path.join(ROOT, "training", "runs", "main")):
     man = json.load(open(os.path.join(model_dir, "manifest.json")))
     src = json.load(open(os.path.join(ROOT, "training", "data", "corpus", "sources.json")))
@@ -56,6 +75,7 @@ def write(model_dir, run_dir=os.path.join(ROOT, "training", "runs", "main")):
     ev = json.load(open(ev_path)) if os.path.exists(ev_path) else None
     log = [json.loads(l) for l in open(os.path.join(run_dir, "log.jsonl"))] if os.path.exists(os.path.join(run_dir, "log.jsonl")) else []
     held = [x for x in log if "held_out_masked_ce" in x]
+    tc = man.get("training", {}).get("config", {})
     a = man["architecture"]
     t = man["training"]
     table, groups = sources_table(src)
@@ -77,15 +97,9 @@ The default model of Diffusion Coder. Trained from scratch by this repository's 
 | vocabulary | {a['vocab_size']} (byte-level BPE trained on the corpus; 4k-16k measured, see `training/README.md`) |
 | context | {man['max_context']} tokens in SPM order `<fim_suffix> S <fim_prefix> P <fim_middle> M <eom>`; suffix ≤ {man['max_suffix']}, middle ≤ {man['max_middle']} |
 | file | `model.onnx`, {man['bytes'] / 2**20:.1f} MiB, {man['quantization']}, ONNX opset 17 |
-| continuation weights | `weights.pt` (fp16 state dict) |
+| logits | {"shifted: the state at position i-1 predicts token i (Dream / DiffuCoder / Fast-dLLM v2)" if man.get("logit_shift") else "unshifted: a masked position predicts its own token"} |
 
-Objective: absorbing-state masked diffusion on fill-in-the-middle examples (split at random
-characters, whole lines, several lines, rest of a line, empty middles, end of file), each block of
-the middle masked with its own rate t and the cross-entropy on masked tokens weighted by the
-inverse of the block's masked fraction; BD3-LM's
-one-pass block mask over `[clean sequence ; noisy middle]`; block size drawn per batch from
-1, 2, 4, 8, 16, 32 (block 1 is the autoregressive baseline of the same weights); plus a 0.5-weighted
-next-token loss on the clean stream.
+Objective ({"shifted" if man.get("logit_shift") else "unshifted"}): {OBJECTIVE_SHIFTED if man.get("logit_shift") else OBJECTIVE_UNSHIFTED}
 
 ## Training compute
 
@@ -93,14 +107,14 @@ next-token loss on the clean stream.
 |---|---|
 | device | CPU, 2 cores (no GPU was lent to the sessions that trained it) |
 | time | {t['seconds'] / 3600:.2f} h |
-| steps | {t['steps']} (batch 16 × {man['max_context']} tokens) |
+| steps | {t['steps']} (batch {tc.get('batch', 16)} × {man['max_context']} tokens) |
 | tokens seen | {t['tokens'] / 1e6:.2f} M |
-| held-out masked-token cross-entropy (block 16, t = 0.5) | {curve} |
+| held-out masked-token cross-entropy on real middle tokens (block 16, t = 0.5) | {curve} |
 
 {notes}
 
 This is far below what a model of this size needs (about 20 tokens per parameter would be
-~280 M tokens); `training/gpu_run.sh` continues it on a lent GPU.
+~{20 * man['params'] / 1e6:.0f} M tokens); `training/gpu_run.sh` trains a larger one on a lent GPU.
 
 ## Evaluation
 

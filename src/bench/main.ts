@@ -1,10 +1,13 @@
 // `npm run bench`: end-to-end latency of the engine child process on fixed held-out cases
 // (bench/cases.jsonl), diffusion and the autoregressive baseline on the same weights in the
-// same run. Prints a table, then one JSON line.
+// same run: free-running (each decoder stops where it likes) and at matched output (both produce
+// exactly the reference middle's token count). Prints a table, then one JSON line.
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineClient } from '../client/engineClient';
 import { defaultModelDir, enginePath, packageRoot } from '../defaults';
+import { readModelFolder } from '../engine/manifest';
+import { CodeTokenizer } from '../engine/tokenizer';
 import { InfillParams, InfillResult } from '../protocol';
 
 interface Case {
@@ -13,6 +16,7 @@ interface Case {
   kind: 'single' | 'multi';
   prefix: string;
   suffix: string;
+  middle: string;
 }
 
 interface Sample {
@@ -66,7 +70,7 @@ async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number
   let lookups = 0;
   for (const k of cases) {
     const mode = k.kind;
-    const maxTokens = mode === 'single' ? 32 : 64;
+    const maxTokens = mode === 'single' ? 48 : 64;
     for (let cut = typed; cut >= 0; cut--) {
       const s = await timed(c, { prefix: k.prefix.slice(0, k.prefix.length - cut), suffix: k.suffix, mode, maxTokens, ar });
       if (cut === typed) cold.push(s);
@@ -80,13 +84,28 @@ async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number
   return { warm, cold, hits, lookups };
 }
 
+/** Both decoders produce exactly the reference middle's token count, from the same cached context. */
+async function matched(c: EngineClient, cases: Case[], tok: CodeTokenizer, ar: boolean): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (const k of cases) {
+    const middle = k.kind === 'single' ? k.middle.replace(/\n$/, '') : k.middle;
+    const p: InfillParams = { prefix: k.prefix, suffix: k.suffix, mode: k.kind, maxTokens: Math.max(1, tok.encode(middle).length), exactTokens: true };
+    await c.infill({ ...p, ar: !ar }); // the context is cached before the timed request, for either decoder
+    out.push(await timed(c, { ...p, ar }));
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const root = packageRoot();
   const casesFile = process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl');
   const cases: Case[] = fs.readFileSync(casesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const threads = Number(process.env.DC_THREADS ?? 2);
   const t0 = performance.now();
-  const c = new EngineClient({ enginePath: enginePath(root), modelDir: process.env.DC_MODEL ?? defaultModelDir(root), threads });
+  const modelDir = process.env.DC_MODEL ?? defaultModelDir(root);
+  const files = readModelFolder(modelDir, { verify: false });
+  const tok = CodeTokenizer.load(files.tokenizerPath, files.manifest.architecture.vocab_size);
+  const c = new EngineClient({ enginePath: enginePath(root), modelDir, threads });
   const info = await c.start();
   const readyMs = performance.now() - t0;
   const single = cases.filter((k) => k.kind === 'single');
@@ -98,6 +117,10 @@ async function main(): Promise<void> {
   const as = await typing(c, single, true, 5);
   const dm = await typing(c, multi, false, 3);
   const am = await typing(c, multi, true, 3);
+  const dsx = await matched(c, single, tok, false);
+  const asx = await matched(c, single, tok, true);
+  const dmx = await matched(c, multi, tok, false);
+  const amx = await matched(c, multi, tok, true);
   const rss = (await c.status()).stats.rssMb;
   c.dispose();
 
@@ -108,6 +131,10 @@ async function main(): Promise<void> {
     ['AR single-line (typing)', summarize(as.warm)],
     ['AR multi-line (typing)', summarize(am.warm)],
     ['AR single-line (cold)', summarize(as.cold)],
+    ['diffusion single-line (matched output)', summarize(dsx)],
+    ['AR single-line (matched output)', summarize(asx)],
+    ['diffusion multi-line (matched output)', summarize(dmx)],
+    ['AR multi-line (matched output)', summarize(amx)],
   ];
   const w = Math.max(...rows.map(([n]) => n.length));
   console.log(`model ${info.name} (${(info.params / 1e6).toFixed(1)} M params, ${info.kind}, block ${info.blockSize}), ${threads} threads, ${cases.length} cases`);
@@ -124,8 +151,12 @@ async function main(): Promise<void> {
     cold_single_line: pick(rows[2][1]),
     ar_single_line: pick(rows[3][1]),
     ar_multi_line: pick(rows[4][1]),
-    speedup_single: r2(rows[3][1].p50_ms / rows[0][1].p50_ms),
-    speedup_multi: r2(rows[4][1].p50_ms / rows[1][1].p50_ms),
+    speedup_single: r2(rows[7][1].p50_ms / rows[6][1].p50_ms),
+    speedup_multi: r2(rows[9][1].p50_ms / rows[8][1].p50_ms),
+    speedup_single_free_running: r2(rows[3][1].p50_ms / rows[0][1].p50_ms),
+    speedup_multi_free_running: r2(rows[4][1].p50_ms / rows[1][1].p50_ms),
+    matched_tokens_single: rows[6][1].mean_tokens,
+    matched_tokens_multi: rows[8][1].mean_tokens,
     load_ms: info.loadMs,
     ready_ms: Math.round(readyMs),
     rss_mb: rss,

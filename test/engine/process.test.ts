@@ -42,7 +42,7 @@ describe('engine process on the real model', function () {
   it('loads the model named by the manifest', () => {
     assert.strictEqual(c.state, 'ready');
     assert.strictEqual(c.model?.kind, 'block-causal');
-    assert.ok(c.model!.params > 1e7);
+    assert.ok(c.model!.params > 1e6);
   });
 
   it('completes the missing return line of a short function', async function () {
@@ -80,6 +80,13 @@ describe('engine process on the real model', function () {
   it('single-line mode never returns more than one line', async () => {
     const r = await c.infill({ prefix: 'x = [', suffix: '\n', mode: 'single' });
     assert.ok(!r.text.includes('\n'));
+  });
+
+  it('exactTokens gives both decoders the same output length (matched-output benchmarks)', async () => {
+    for (const ar of [false, true]) {
+      const r = await c.infill({ ...ADD, mode: 'single', maxTokens: 11, exactTokens: true, ar });
+      assert.deepStrictEqual([r.tokens, r.stopReason], [11, 'maxTokens'], JSON.stringify(r));
+    }
   });
 
   it('cancels a request by AbortSignal and keeps serving', async () => {
