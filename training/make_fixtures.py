@@ -46,6 +46,36 @@ def tokenizer_golden(tok, corpus_test):
     return [{"text": t, "ids": tok.encode(t)} for t in texts]
 
 
+EOM_SCALE = 4
+
+
+def fixture_model(vocab_size):
+    """The tiny random model behind the fixtures, rebuilt the same from its seed (the Python
+    golden test rebuilds it and first checks it against parity.json)."""
+    torch.manual_seed(7)
+    cfg = ModelConfig(vocab_size=vocab_size, n_layer=2, n_head=2, d_model=64, d_ff=128)
+    model = DiffusionCoder(cfg).eval()
+    with torch.no_grad():
+        model.wte.weight.normal_(0, 1.0)      # decisive logits: no near-ties between runtimes
+        # <eom> (id 5 in our tokenizer) likely enough that decodes meet it away from the leftmost
+        # undecided position, so the fixtures exercise the rule that it must wait there
+        model.wte.weight[5].mul_(EOM_SCALE)
+        for b in model.blocks:
+            for w in (b.qkv.weight, b.proj.weight, b.fc.weight, b.out.weight):
+                w.normal_(0, 0.3)
+    return model
+
+
+def decode_case(model, man, pieces, case):
+    """Run sampler.decode with a golden case's context and options."""
+    sp = man["special_tokens"]
+    o = case["options"]
+    return decode(model, case["context"], mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
+                  block_size=o["block_size"], policy=tuple(o["policy"]), single_line=o["single_line"],
+                  pieces=pieces, max_position=man["max_context"], shift=o["shift"],
+                  banned=sorted(v for k, v in sp.items() if k != "eom"), first_allowed=o.get("first_allowed"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
@@ -55,20 +85,12 @@ def main():
     with open(os.path.join(FIX, "tokenizer-golden.json"), "w") as f:
         json.dump(tokenizer_golden(tok, os.path.join(ROOT, "training", "data", "corpus", "test.jsonl")), f)
 
-    torch.manual_seed(7)
-    cfg = ModelConfig(vocab_size=tok.vocab_size, n_layer=2, n_head=2, d_model=64, d_ff=128)
-    model = DiffusionCoder(cfg).eval()
-    with torch.no_grad():
-        model.wte.weight.normal_(0, 1.0)      # decisive logits: no near-ties between runtimes
-        for b in model.blocks:
-            for w in (b.qkv.weight, b.proj.weight, b.fc.weight, b.out.weight):
-                w.normal_(0, 0.3)
+    model = fixture_model(tok.vocab_size)
     out = os.path.join(FIX, "tiny-model")
     man = export_folder(model, out, "tiny-fixture", args.tokenizer,
                         {"train_config": {"seq_len": 160, "max_mid": 32, "max_suffix": 32}},
                         quantize=False, block_size=4, weights=False)
     sp = man["special_tokens"]
-    banned = sorted(v for k, v in sp.items() if k != "eom")
     pieces = [tok.decode([i]) for i in range(tok.vocab_size)]
     cases = []
     prompts = [("def add(a, b):\n    ", "\n\nprint(add(1, 2))\n"), ("const x = ", ";\n"),
@@ -85,19 +107,14 @@ def main():
     for prefix, suffix in prompts:
         ctx = [sp["fim_suffix"]] + tok.encode(suffix) + [sp["fim_prefix"]] + tok.encode(prefix) + [sp["fim_middle"]]
         for o in options:
-            r = decode(model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
-                       block_size=o["block_size"], policy=tuple(o["policy"]), single_line=o["single_line"],
-                       pieces=pieces, max_position=man["max_context"], shift=o["shift"], banned=banned)
-            cases.append({"context": ctx, "options": o, "expected": r})
+            case = {"context": ctx, "options": o}
+            cases.append({**case, "expected": decode_case(model, man, pieces, case)})
     # token healing: the first token restricted to a given set
     ctx = cases[0]["context"]
     allowed = [i for i, p in enumerate(pieces) if p.startswith("re")]
-    o = dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=6, shift=True,
-             first_allowed=allowed)
-    r = decode(model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=6, block_size=4,
-               policy=("threshold", 0.9), single_line=False, pieces=pieces,
-               max_position=man["max_context"], shift=True, banned=banned, first_allowed=allowed)
-    cases.append({"context": ctx, "options": o, "expected": r})
+    case = {"context": ctx, "options": dict(block_size=4, policy=["threshold", 0.9], single_line=False,
+                                            max_tokens=6, shift=True, first_allowed=allowed)}
+    cases.append({**case, "expected": decode_case(model, man, pieces, case)})
     with open(os.path.join(FIX, "golden-decode.json"), "w") as f:
         json.dump({"model": "tiny-model", "cases": cases}, f)
     print(f"wrote {len(cases)} golden decodes and the tokenizer fixture to {FIX}")
