@@ -34,6 +34,7 @@ OUTPUTS = ["logits", "present_kv"]
 
 
 def dummy_inputs(cfg, T, P, n_logits, seed=0):
+    """Example step inputs: T causal new tokens after P cached ones (docs/ARCHITECTURE.md, "The attention and layout contract")."""
     g = torch.Generator().manual_seed(seed)
     ids = torch.randint(6, cfg.vocab_size, (1, T), generator=g)
     pos = (torch.arange(T) + P).unsqueeze(0)

@@ -152,7 +152,8 @@ def make_batch(examples, block, sp, rng, shift=True, t_min=0.05, eom_fill_weight
 
 
 def attention_mask(L, nstart=None, nblock=None):
-    """bool [B or 1, 1, L+M, L+M]: clean tokens attend causally; a noisy token attends to the clean
+    """The contract of docs/ARCHITECTURE.md, "The attention and layout contract".
+    bool [B or 1, 1, L+M, L+M]: clean tokens attend causally; a noisy token attends to the clean
     tokens before its block's start and to every noisy token of its own block."""
     dev = nstart.device if nstart is not None else None
     ar = torch.arange(L, device=dev)

@@ -14,7 +14,7 @@ export interface ContextRunner extends BlockModel {
   truncate(n: number): void;
 }
 
-/** Attention mask rows for [pending ; block] after P held tokens. */
+/** Attention mask rows for [pending ; block] after P held tokens (docs/ARCHITECTURE.md, "The attention and layout contract"). */
 export function stepMask(P: number, nPending: number, nBlock: number): Uint8Array {
   const T = nPending + nBlock;
   const S = P + T;
