@@ -1,4 +1,4 @@
-// Bundles the extension, the engine child process, the CLI and the benchmark into dist/.
+// Bundles the extension, the engine child process, the CLI, the benchmark and the soak into dist/.
 // onnxruntime-node (native) and vscode stay external; @huggingface/tokenizers (ESM) is bundled.
 const esbuild = require('esbuild');
 const fs = require('fs');
@@ -8,6 +8,7 @@ const entries = {
   engine: 'src/engine/main.ts',
   cli: 'src/cli/main.ts',
   bench: 'src/bench/main.ts',
+  soak: 'src/bench/soak.ts',
 };
 
 async function main() {

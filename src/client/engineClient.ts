@@ -165,13 +165,14 @@ export class EngineClient extends EventEmitter {
       return info;
     } catch (e) {
       const err = e as Error;
+      // A process that died during the load was reported by onExit, which owns the restart.
       if (this.child === child) {
         this.child = undefined;
         child.removeAllListeners('exit');
         child.kill('SIGKILL');
+        if (err instanceof EngineError && (err.code === 'modelMissing' || err.code === 'modelCorrupt')) this.failedLoad = err;
+        this.setState('error', err.message);
       }
-      if (err instanceof EngineError && (err.code === 'modelMissing' || err.code === 'modelCorrupt')) this.failedLoad = err;
-      this.setState('error', err.message);
       throw err;
     }
   }
