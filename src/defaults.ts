@@ -1,9 +1,67 @@
-// Where the bundled pieces live relative to a built file in dist/ (CLI, bench, extension).
-// The bundled model's name has one home, defaults.json, which the Python pipeline reads too.
+// The one home of every default: decoding, settings, limits, restart policy and where the bundled
+// pieces live relative to a built file in dist/. Values the Python pipeline needs too (the
+// bundled model's name, the decode settings) come from defaults.json, which training/ reads;
+// package.json's settings defaults are tied to SETTINGS by test/unit/defaults.test.ts.
 import * as path from 'path';
+import type { ContextLimits } from './completion/context';
 import defaults from './defaults.json';
 
+/** The bundled model's folder name under models/. */
 export const DEFAULT_MODEL: string = defaults.model;
+
+/** How a request is decoded when it does not say (InfillParams). */
+export const DECODE: {
+  /** Confidence threshold (Fast-dLLM): commit every masked position at least this sure. */
+  readonly threshold: number;
+  /** With the threshold: every block finishes within this many steps (0: no budget). */
+  readonly stepBudget: number;
+  /** Upper bound on middle tokens. */
+  readonly maxTokens: number;
+  /** Cap for single-line requests: covers 99.8 % of HumanEval single lines in our tokenizer
+   * (the longest is 53 tokens, the 99th percentile 35); reserving less leaves more context. */
+  readonly singleLineMaxTokens: number;
+} = defaults.decode;
+
+/** The extension's settings (package.json contributes.configuration, section diffusionCoder). */
+export const SETTINGS = Object.freeze({
+  enable: true,
+  triggerWhenCodeRightOfCursor: false,
+  debounceMs: 15,
+  maxTokens: DECODE.maxTokens,
+  /** 0: the threshold policy instead of fixed steps. */
+  steps: 0,
+  threshold: DECODE.threshold,
+  'context.prefixChars': 1500,
+  'context.suffixChars': 500,
+  /** Empty: the bundled model. */
+  modelDirectory: '',
+  /** 0: the engine decides (AUTO_THREADS_MAX). */
+  'engine.threads': 0,
+});
+
+/** What the editor sends the model around the cursor, and what it refuses. */
+export const DEFAULT_LIMITS: ContextLimits = {
+  prefixChars: SETTINGS['context.prefixChars'],
+  suffixChars: SETTINGS['context.suffixChars'],
+  maxDocumentChars: 5_000_000,
+  maxLineChars: 2000,
+};
+
+/** Inference threads when none are set: one per core, at most this many. */
+export const AUTO_THREADS_MAX = 4;
+
+/** Threads for `npm run bench` unless DC_THREADS says otherwise. */
+export const BENCH_THREADS = 2;
+
+/** Restarting a crashed engine: first delay, ceiling (doubling in between), attempts. */
+export const RESTART = Object.freeze({ backoffMs: 500, maxBackoffMs: 30_000, maxRestarts: 5 });
+
+/** Finished completions kept for exact and typed-through reuse. */
+export const COMPLETION_CACHE_ENTRIES = 64;
+
+/** Relative to the package root. */
+export const ENGINE_ENTRY = path.join('dist', 'engine.js');
+export const BUNDLED_MODEL_FOLDER = path.join('models', DEFAULT_MODEL);
 
 /** The package root: dist/ is one level below it. */
 export function packageRoot(distDir: string = __dirname): string {
@@ -11,9 +69,9 @@ export function packageRoot(distDir: string = __dirname): string {
 }
 
 export function defaultModelDir(root = packageRoot()): string {
-  return path.join(root, 'models', DEFAULT_MODEL);
+  return path.join(root, BUNDLED_MODEL_FOLDER);
 }
 
 export function enginePath(root = packageRoot()): string {
-  return path.join(root, 'dist', 'engine.js');
+  return path.join(root, ENGINE_ENTRY);
 }

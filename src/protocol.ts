@@ -1,7 +1,8 @@
 // The one typed, versioned protocol between the engine child process and its clients
 // (extension, CLI, benchmark, evaluation). Every message is an Envelope over Node IPC.
 
-export const PROTOCOL_VERSION = 1;
+/** 2: InfillParams.maxSteps became stepBudget. */
+export const PROTOCOL_VERSION = 2;
 
 export type InfillMode = 'single' | 'multi' | 'auto';
 export type StopReason = 'eom' | 'newline' | 'maxTokens' | 'contextFull';
@@ -10,15 +11,15 @@ export interface InfillParams {
   prefix: string;
   suffix: string;
   languageId?: string;
-  /** Upper bound on middle tokens; the model decides the length below it (default 64). */
+  /** Upper bound on middle tokens; the model decides the length below it (default: DECODE in defaults.ts). */
   maxTokens?: number;
   mode?: InfillMode;
   /** Fixed-steps policy: denoising steps per block. Ignored when threshold is set. */
   steps?: number;
   /** Confidence-threshold policy (Fast-dLLM): commit every masked position above it. */
   threshold?: number;
-  /** With the threshold policy: finish each block within this many steps (0 = no budget). */
-  maxSteps?: number;
+  /** With the threshold policy: finish each block within this many steps (0 = no budget; default: DECODE). */
+  stepBudget?: number;
   /** Autoregressive baseline: block size 1, one token per forward pass, same weights. */
   ar?: boolean;
   /**

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineClient } from '../client/engineClient';
-import { defaultModelDir, enginePath, packageRoot } from '../defaults';
+import { BENCH_THREADS, DECODE, defaultModelDir, enginePath, packageRoot } from '../defaults';
 import { readModelFolder } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
 import { InfillParams, InfillResult } from '../protocol';
@@ -70,7 +70,7 @@ async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number
   let lookups = 0;
   for (const k of cases) {
     const mode = k.kind;
-    const maxTokens = mode === 'single' ? 48 : 64;
+    const maxTokens = mode === 'single' ? DECODE.singleLineMaxTokens : DECODE.maxTokens;
     for (let cut = typed; cut >= 0; cut--) {
       const s = await timed(c, { prefix: k.prefix.slice(0, k.prefix.length - cut), suffix: k.suffix, mode, maxTokens, ar });
       if (cut === typed) cold.push(s);
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   const root = packageRoot();
   const casesFile = process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl');
   const cases: Case[] = fs.readFileSync(casesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  const threads = Number(process.env.DC_THREADS ?? 2);
+  const threads = Number(process.env.DC_THREADS ?? BENCH_THREADS);
   const t0 = performance.now();
   const modelDir = process.env.DC_MODEL ?? defaultModelDir(root);
   const files = readModelFolder(modelDir, { verify: false });

@@ -4,7 +4,8 @@
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { EngineClient } from '../client/engineClient';
 import { Completer, CompleterSettings } from '../completion/completer';
-import { DEFAULT_LIMITS, extractContext, TextSource } from '../completion/context';
+import { extractContext, TextSource } from '../completion/context';
+import { DEFAULT_LIMITS } from '../defaults';
 import { round } from './soakUtil';
 
 export interface DocFigures {

@@ -33,7 +33,7 @@ async function middleLimit(c: EngineClient, a: InfillArgs): Promise<number> {
 }
 
 function requestOf(a: InfillArgs, prefix: string, suffix: string): InfillParams {
-  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, maxSteps: a.maxSteps, steps: a.steps, ar: a.ar };
+  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, stepBudget: a.maxSteps, steps: a.steps, ar: a.ar };
 }
 
 async function infillFile(a: InfillArgs): Promise<void> {

@@ -1,5 +1,6 @@
 // LRU cache of finished completions keyed on (prefix, suffix). Typed-through reuse: when the
 // user has typed the first characters of a cached suggestion, the rest is returned at once.
+import { COMPLETION_CACHE_ENTRIES } from '../defaults';
 
 export interface CacheHit {
   text: string;
@@ -18,7 +19,7 @@ const keyOf = (prefix: string, suffix: string) => `${prefix.length}:${prefix}${s
 export class CompletionCache {
   private entries = new Map<string, Entry>();
 
-  constructor(private readonly capacity = 64) {}
+  constructor(private readonly capacity = COMPLETION_CACHE_ENTRIES) {}
 
   get size(): number {
     return this.entries.size;

@@ -1,5 +1,7 @@
 // Takes the prefix and suffix around the cursor (or a selection) out of a document, within
 // character limits and cut at line boundaries; refuses huge, binary or minified text.
+import { looksBinary } from '../binaryText';
+
 /** What the context needs from a document: its length, ranges of it, and line lengths. */
 export interface TextSource {
   readonly length: number;
@@ -17,19 +19,7 @@ export interface ContextLimits {
   maxLineChars: number;
 }
 
-export const DEFAULT_LIMITS: ContextLimits = {
-  prefixChars: 1500,
-  suffixChars: 500,
-  maxDocumentChars: 5_000_000,
-  maxLineChars: 2000,
-};
-
 export type Extracted = { ok: true; prefix: string; suffix: string } | { ok: false; reason: string };
-
-/** Binary content shows up as NUL bytes or runs of replacement characters once decoded. */
-function looksBinary(text: string): boolean {
-  return text.includes('\u0000') || (text.match(/\uFFFD/g)?.length ?? 0) > 8;
-}
 
 /** Text in [start - prefixChars, start) and [end, end + suffixChars), whole lines where cut. */
 export function extractContext(doc: TextSource, start: number, end: number, limits: ContextLimits): Extracted {

@@ -2,41 +2,46 @@
 // <fim_middle>, keeping the text nearest the cursor within the token budget. The prefix window
 // is sticky: while the user types, its start stays put so the cached context stays valid.
 // Also rejects binary text and prepares token healing for a cursor inside a word.
+import { looksBinary } from '../binaryText';
 import { EngineError } from '../protocol';
 import { Manifest } from './manifest';
 import { CodeTokenizer } from './tokenizer';
 
 export interface Context {
   ids: number[];
-  /** Text of the dropped last prefix token that the middle must start with ('' if none). */
-  heal: string;
+  /** Token healing: text of the dropped last prefix token, which the middle must start with ('' if none). */
+  healed: string;
   prefixTokens: number;
   suffixTokens: number;
 }
 
-/** Remembers where the last prefix window started. */
+/** Remembers where the last prefix window started, so the next one can start there too. */
 export class WindowMemory {
-  head = '';
+  /** The sticky window's anchor: its first ANCHOR_CHARS characters ('' before the first request). */
+  anchor = '';
 }
 
+/**
+ * An upper bound on characters per token, used to slice text before encoding it: code averages
+ * 3 characters per token in our tokenizer (the densest 20-line window of this repository's
+ * sources: 4), so `tokens * 8` characters always hold more than `tokens` tokens.
+ */
 const CHARS_PER_TOKEN_MAX = 8;
-
-export function looksBinary(s: string): boolean {
-  if (s.includes('\u0000')) return true;
-  const n = Math.min(s.length, 4096);
-  let ctl = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 9 || (c > 13 && c < 32)) && c !== 27) ctl++;
-  }
-  return n > 0 && ctl / n > 0.05;
-}
+/** A fresh prefix window fills 80 % of its budget: the other 20 % let it grow while the user types before it must be cut again. */
+const FRESH_WINDOW_FILL = 0.8;
+/** Long enough that the anchor is found again only where the window started (a line rarely repeats for 48 characters). */
+const ANCHOR_CHARS = 48;
+/** <fim_suffix>, <fim_prefix> and <fim_middle>. */
+const FIM_TOKENS = 3;
+/** A prefix window under 8 tokens is no context to decode from: refuse instead. */
+const MIN_PREFIX_TOKENS = 8;
 
 function fitSuffix(tok: CodeTokenizer, suffix: string, max: number): number[] {
   let s = suffix.slice(0, max * CHARS_PER_TOKEN_MAX);
   let ids = tok.encode(s);
   while (ids.length > max) {
     const cut = s.lastIndexOf('\n', s.length - 2);
+    // drop the last line; one line over the budget loses a fifth of its characters per round
     s = cut > 0 ? s.slice(0, cut + 1) : s.slice(0, Math.floor(s.length * 0.8));
     ids = tok.encode(s);
   }
@@ -44,7 +49,7 @@ function fitSuffix(tok: CodeTokenizer, suffix: string, max: number): number[] {
 }
 
 function freshWindow(tok: CodeTokenizer, prefix: string, budget: number): string {
-  const target = Math.max(1, Math.floor(budget * 0.8));
+  const target = Math.max(1, Math.floor(budget * FRESH_WINDOW_FILL));
   let start = Math.max(0, prefix.length - target * CHARS_PER_TOKEN_MAX);
   if (start > 0) {
     const nl = prefix.indexOf('\n', start);
@@ -68,35 +73,35 @@ export function buildContext(
   suffix: string,
   middleBudget: number,
   memory: WindowMemory,
-  heal = true,
 ): Context {
   if (looksBinary(prefix) || looksBinary(suffix)) throw new EngineError('badRequest', 'refusing binary content');
   const sp = m.special_tokens;
   const sufIds = fitSuffix(tok, suffix, m.max_suffix);
-  const budget = m.max_context - middleBudget - 3 - sufIds.length;
-  if (budget < 8) throw new EngineError('badRequest', `maxTokens ${middleBudget} leaves no room for context`);
+  const budget = m.max_context - middleBudget - FIM_TOKENS - sufIds.length;
+  if (budget < MIN_PREFIX_TOKENS) throw new EngineError('badRequest', `maxTokens ${middleBudget} leaves no room for context`);
   let window: string | undefined;
-  if (memory.head) {
+  if (memory.anchor) {
+    // only where a window of at most `budget` tokens can start
     const from = Math.max(0, prefix.length - budget * CHARS_PER_TOKEN_MAX);
-    const idx = prefix.indexOf(memory.head, from);
+    const idx = prefix.indexOf(memory.anchor, from);
     if (idx >= 0) {
       const w = prefix.slice(idx);
       if (tok.encode(w).length <= budget) window = w;
     }
   }
   if (window === undefined) window = freshWindow(tok, prefix, budget);
-  memory.head = window.slice(0, 48);
+  memory.anchor = window.slice(0, ANCHOR_CHARS);
   let preIds = tok.encode(window);
-  let healText = '';
-  if (heal && preIds.length > 1) {
+  let healed = '';
+  if (preIds.length > 1) {
     const last = tok.pieces[preIds[preIds.length - 1]];
     if (last && /^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) {
-      healText = last;
+      healed = last;
       preIds = preIds.slice(0, -1);
     }
   }
   const ids = [sp.fim_suffix, ...sufIds, sp.fim_prefix, ...preIds, sp.fim_middle];
-  return { ids, heal: healText, prefixTokens: preIds.length, suffixTokens: sufIds.length };
+  return { ids, healed, prefixTokens: preIds.length, suffixTokens: sufIds.length };
 }
 
 /** Every token except the special ones; <eom> stays allowed. */
@@ -106,12 +111,12 @@ export function outputMask(m: Manifest): Uint8Array {
   return allowed;
 }
 
-/** The allowed tokens whose text starts with `heal` (the first middle token must be one). */
-export function healMask(tok: CodeTokenizer, heal: string, base: Uint8Array): Uint8Array | undefined {
-  if (!heal) return undefined;
+/** The allowed tokens whose text starts with `healed` (the first middle token must be one). */
+export function healMask(tok: CodeTokenizer, healed: string, base: Uint8Array): Uint8Array | undefined {
+  if (!healed) return undefined;
   const allowed = new Uint8Array(tok.vocabSize);
   tok.pieces.forEach((p, i) => {
-    if (base[i] && p.startsWith(heal)) allowed[i] = 1;
+    if (base[i] && p.startsWith(healed)) allowed[i] = 1;
   });
   return allowed;
 }

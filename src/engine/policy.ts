@@ -2,7 +2,11 @@
 // Confidence-threshold (Fast-dLLM), optionally within a step budget per block, or a fixed
 // number of steps per block (most confident first).
 
-export type Policy = { kind: 'threshold'; threshold: number; maxSteps?: number } | { kind: 'steps'; steps: number };
+export type Policy =
+  /** Commit every candidate at least `threshold` sure; with a `stepBudget`, enough to finish the block in that many steps. */
+  | { kind: 'threshold'; threshold: number; stepBudget?: number }
+  /** Commit the most confident candidates so that the block takes exactly `steps` steps. */
+  | { kind: 'steps'; steps: number };
 
 export interface Candidate {
   index: number;
@@ -19,8 +23,8 @@ export function chooseCommits(candidates: Candidate[], policy: Policy, stepsDone
   const sorted = [...candidates].sort((a, b) => b.prob - a.prob || a.index - b.index);
   if (policy.kind === 'threshold') {
     const over = sorted.filter((c) => c.prob >= policy.threshold).length;
-    // within a budget, the block must still finish in maxSteps steps
-    const floor = policy.maxSteps ? perStep(candidates.length, policy.maxSteps, stepsDone) : 1;
+    // within a budget, the block must still finish in stepBudget steps
+    const floor = policy.stepBudget ? perStep(candidates.length, policy.stepBudget, stepsDone) : 1;
     return sorted.slice(0, Math.max(over, floor));
   }
   return sorted.slice(0, perStep(candidates.length, policy.steps, stepsDone));
@@ -48,5 +52,6 @@ export function bestToken(logits: Float32Array, offset: number, vocab: number, a
     if (allowed && !allowed[j]) continue;
     sum += Math.exp(logits[offset + j] - max);
   }
+  // softmax(max) = exp(max - max) / sum = 1 / sum
   return { token: arg, prob: 1 / sum };
 }

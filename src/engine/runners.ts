@@ -104,3 +104,8 @@ export class BidirectionalRunner implements ContextRunner {
     return out.logits;
   }
 }
+
+/** The runner for a manifest's kind. */
+export function runnerFor(session: ModelSession, m: Manifest): ContextRunner {
+  return m.kind === 'block-causal' ? new BlockCausalRunner(session, m) : new BidirectionalRunner(session, m);
+}

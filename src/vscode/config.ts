@@ -3,7 +3,8 @@
 import * as os from 'os';
 import * as vscode from 'vscode';
 import { CompleterSettings } from '../completion/completer';
-import { ContextLimits, DEFAULT_LIMITS } from '../completion/context';
+import { ContextLimits } from '../completion/context';
+import { DEFAULT_LIMITS, SETTINGS } from '../defaults';
 
 export const SECTION = 'diffusionCoder';
 
@@ -25,27 +26,24 @@ function section(languageId?: string): vscode.WorkspaceConfiguration {
 /** Settings that shape completions; `enable` may be overridden per language. */
 export function languageSettings(languageId?: string): LanguageSettings {
   const c = section(languageId);
-  const steps = c.get<number>('steps', 0);
+  const get = <K extends keyof typeof SETTINGS>(key: K) => c.get<(typeof SETTINGS)[K]>(key, SETTINGS[key]);
+  const steps = get('steps');
   return {
-    enable: c.get<boolean>('enable', true),
-    triggerWhenCodeRightOfCursor: c.get<boolean>('triggerWhenCodeRightOfCursor', false),
-    debounceMs: c.get<number>('debounceMs', 15),
-    maxTokens: c.get<number>('maxTokens', 64),
+    enable: get('enable'),
+    triggerWhenCodeRightOfCursor: get('triggerWhenCodeRightOfCursor'),
+    debounceMs: get('debounceMs'),
+    maxTokens: get('maxTokens'),
     steps: steps > 0 ? steps : undefined,
-    threshold: steps > 0 ? undefined : c.get<number>('threshold', 0.7),
-    limits: {
-      ...DEFAULT_LIMITS,
-      prefixChars: c.get<number>('context.prefixChars', DEFAULT_LIMITS.prefixChars),
-      suffixChars: c.get<number>('context.suffixChars', DEFAULT_LIMITS.suffixChars),
-    },
+    threshold: steps > 0 ? undefined : get('threshold'),
+    limits: { ...DEFAULT_LIMITS, prefixChars: get('context.prefixChars'), suffixChars: get('context.suffixChars') },
   };
 }
 
 /** Settings that need an engine restart; an empty model directory means the bundled model. */
 export function engineSettings(bundledModelDir: string): EngineSettings {
   const c = section();
-  const threads = c.get<number>('engine.threads', 0);
-  const dir = c.get<string>('modelDirectory', '').replace(/^~(?=$|[\\/])/, os.homedir());
+  const threads = c.get<number>('engine.threads', SETTINGS['engine.threads']);
+  const dir = c.get<string>('modelDirectory', SETTINGS.modelDirectory).replace(/^~(?=$|[\\/])/, os.homedir());
   return { modelDir: dir || bundledModelDir, threads: threads > 0 ? threads : undefined };
 }
 

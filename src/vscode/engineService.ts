@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineClient, EngineState } from '../client/engineClient';
 import { EngineFn } from '../completion/completer';
-import { DEFAULT_MODEL } from '../defaults';
+import { BUNDLED_MODEL_FOLDER, ENGINE_ENTRY } from '../defaults';
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
 import { affectsEngine, engineSettings, SECTION } from './config';
 
@@ -52,11 +52,11 @@ export class EngineService implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly activatedAt: number,
   ) {
-    const bundled = ctx.asAbsolutePath(path.join('models', DEFAULT_MODEL));
+    const bundled = ctx.asAbsolutePath(BUNDLED_MODEL_FOLDER);
     const s = engineSettings(bundled);
     this.modelDir = s.modelDir;
     this.client = new EngineClient({
-      enginePath: ctx.asAbsolutePath(path.join('dist', 'engine.js')),
+      enginePath: ctx.asAbsolutePath(ENGINE_ENTRY),
       modelDir: s.modelDir,
       threads: s.threads,
       env: { ELECTRON_RUN_AS_NODE: '1' },

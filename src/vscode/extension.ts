@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { Completer } from '../completion/completer';
 import { languageSettings, SECTION } from './config';
-import { EngineService } from './engine';
+import { EngineService } from './engineService';
 import { FIM_COMMAND, fillInTheMiddle } from './fimCommand';
 import { InlineProvider } from './inlineProvider';
 import { DenoisingPanel, PANEL_VIEW } from './panel';

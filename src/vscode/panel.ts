@@ -2,7 +2,7 @@
 // engine's StepEvents, and replays the last finished completion. Rendering lives in media/.
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
-import { EngineService, InfillBegin, InfillEnd } from './engine';
+import { EngineService, InfillBegin, InfillEnd } from './engineService';
 import { StepEvent } from '../protocol';
 
 export const PANEL_VIEW = 'diffusionCoder.denoising';

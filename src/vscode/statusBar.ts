@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { EngineState } from '../client/engineClient';
 import { InfillResult } from '../protocol';
-import { EngineService } from './engine';
+import { EngineService } from './engineService';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('diffusionCoder.status', vscode.StatusBarAlignment.Right, 100);

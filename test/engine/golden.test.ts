@@ -47,7 +47,7 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
         shift: o.shift,
         maxTokens: o.max_tokens,
         blockSize: o.block_size,
-        policy: o.policy[0] === 'threshold' ? { kind: 'threshold', threshold: o.policy[1], maxSteps: o.policy[2] } : { kind: 'steps', steps: o.policy[1] },
+        policy: o.policy[0] === 'threshold' ? { kind: 'threshold', threshold: o.policy[1], stepBudget: o.policy[2] } : { kind: 'steps', steps: o.policy[1] },
         singleLine: o.single_line,
         maxPosition: m.max_context,
         pieces: tok.pieces,

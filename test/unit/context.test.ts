@@ -1,7 +1,8 @@
 // Context extraction: windows cut at line boundaries, selections, CRLF, and refusal of huge,
 // binary and minified documents.
 import * as assert from 'assert';
-import { ContextLimits, DEFAULT_LIMITS, extractContext, TextSource } from '../../src/completion/context';
+import { ContextLimits, extractContext, TextSource } from '../../src/completion/context';
+import { DEFAULT_LIMITS } from '../../src/defaults';
 
 const source = (text: string): TextSource => ({
   length: text.length,

@@ -12,8 +12,8 @@ describe('unmasking policy', () => {
     { name: 'steps: 4 masked over 2 steps = 2 now', cands: [c(0, 0.1), c(1, 0.9), c(2, 0.5), c(3, 0.7)], policy: { kind: 'steps', steps: 2 }, done: 0, want: [1, 3] },
     { name: 'steps: last step commits the rest', cands: [c(0, 0.1), c(2, 0.5)], policy: { kind: 'steps', steps: 2 }, done: 1, want: [2, 0] },
     { name: 'steps beyond the budget still commit everything', cands: [c(0, 0.1), c(2, 0.5)], policy: { kind: 'steps', steps: 2 }, done: 5, want: [2, 0] },
-    { name: 'threshold within a step budget commits enough to finish in time', cands: [c(0, 0.2), c(1, 0.5), c(2, 0.3), c(3, 0.1)], policy: { kind: 'threshold', threshold: 0.9, maxSteps: 2 }, done: 0, want: [1, 2] },
-    { name: 'threshold within a budget still takes everything confident', cands: [c(0, 0.95), c(1, 0.96), c(2, 0.97), c(3, 0.1)], policy: { kind: 'threshold', threshold: 0.9, maxSteps: 4 }, done: 0, want: [2, 1, 0] },
+    { name: 'threshold within a step budget commits enough to finish in time', cands: [c(0, 0.2), c(1, 0.5), c(2, 0.3), c(3, 0.1)], policy: { kind: 'threshold', threshold: 0.9, stepBudget: 2 }, done: 0, want: [1, 2] },
+    { name: 'threshold within a budget still takes everything confident', cands: [c(0, 0.95), c(1, 0.96), c(2, 0.97), c(3, 0.1)], policy: { kind: 'threshold', threshold: 0.9, stepBudget: 4 }, done: 0, want: [2, 1, 0] },
     { name: 'nothing masked', cands: [], policy: { kind: 'steps', steps: 2 }, done: 0, want: [] },
   ];
   for (const t of table) {

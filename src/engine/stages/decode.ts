@@ -1,0 +1,49 @@
+// Stage "decode": runs the denoiser (denoiser.ts) for a planned request on the model's runner,
+// from the cache lookup's pending tokens, with the model's output masks: special tokens other
+// than <eom> banned, <eom> too for exact-length output, the first token healed.
+import { BlockModel, DecodeResult, DecodeStep, denoise } from '../denoiser';
+import { Context, healMask, outputMask } from '../layout';
+import { Manifest } from '../manifest';
+import { CodeTokenizer } from '../tokenizer';
+import { CacheLookup } from './contextCache';
+import { InfillPlan } from './resolve';
+
+export interface DecodeHooks {
+  signal?: { readonly aborted: boolean };
+  onStep?: (s: DecodeStep) => void;
+}
+
+export class Decoder {
+  private readonly allowed: Uint8Array;
+  /** `allowed` without <eom>: output of an exact length. */
+  private readonly noEom: Uint8Array;
+
+  constructor(
+    private readonly m: Manifest,
+    private readonly tok: CodeTokenizer,
+    private readonly runner: BlockModel,
+  ) {
+    this.allowed = outputMask(m);
+    this.noEom = this.allowed.slice();
+    this.noEom[m.special_tokens.eom] = 0;
+  }
+
+  run(plan: InfillPlan, ctx: Context, cached: CacheLookup, hooks: DecodeHooks): Promise<DecodeResult> {
+    const m = this.m;
+    return denoise(this.runner, cached.pending, cached.end, {
+      maskId: m.special_tokens.mask,
+      eomId: m.special_tokens.eom,
+      shift: m.logit_shift === true,
+      maxTokens: plan.maxTokens,
+      blockSize: plan.blockSize,
+      policy: plan.policy,
+      singleLine: plan.singleLine,
+      maxPosition: m.max_context,
+      pieces: this.tok.pieces,
+      allowed: plan.exactTokens ? this.noEom : this.allowed,
+      firstAllowed: healMask(this.tok, ctx.healed, this.allowed),
+      signal: hooks.signal,
+      onStep: hooks.onStep,
+    });
+  }
+}
