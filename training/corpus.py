@@ -188,6 +188,7 @@ def main():
     ap.add_argument("--signatures", help="file of HumanEval signatures (when ../shared/eval is absent)")
     ap.add_argument("--extra-jsonl", nargs="*", default=[], help="already gathered records to add (same format)")
     ap.add_argument("--write-signatures", help="write the HumanEval signature list to this file and stop")
+    ap.add_argument("--max-files", type=int, help="at most this many files per source (a smoke-test corpus)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     sigs = humaneval_signatures(args.signatures)
@@ -204,6 +205,8 @@ def main():
         n = nbytes = 0
         langs = {}
         for path, lang in walk(src):
+            if args.max_files and n >= args.max_files:
+                break
             try:
                 raw = open(path, "rb").read(MAX_BYTES + 1)
             except OSError:
@@ -244,6 +247,8 @@ def main():
         n = nbytes = 0
         with opener(path, "rt") as fh:
             for line in fh:
+                if args.max_files and n >= args.max_files:
+                    break
                 d = json.loads(line)
                 h = hashlib.sha1(re.sub(r"\s+", "", d["text"]).encode()).hexdigest()
                 if h in hashes:

@@ -3,15 +3,19 @@
 Usage:
     /usr/bin/python3 training/gpu.py prepare
     /usr/bin/python3 training/gpu.py collect FILES_AT [--model models/NAME]
+    python3 training/gpu.py join FILES_AT OUT.pt          # (gpu_run.sh, on the device)
 
-prepare writes training/data/gpu/: the JS/TS records of the local corpus (gzip) and the HumanEval
-signature list (the device has no ../shared), to be named in the device call's `carry`.
-collect joins the weight parts from FILES_AT, exports them to models/<name>-candidate, evaluates
-it with training/evaluate.py and replaces the shipped model only if it is better on the held-out
-split (mean edit similarity) and on HumanEval single-line pass@1.
+prepare writes training/data/gpu/ (named in the device call's `carry`): the JS/TS records of the
+local corpus (gzip), the HumanEval signature list and HumanEval-SingleLineInfilling.jsonl.gz (the
+device has no ../shared), then checks that what travels (tracked and untracked-not-ignored files,
+shared/, the carried folder) stays under the device's 64 MiB, and refuses otherwise.
+join checks the weight parts against weights.json (snapshot.join_parts) and writes the checkpoint.
+collect joins the parts in FILES_AT into training/runs/gpu/, exports them to
+models/<name>-candidate, evaluates it with training/evaluate.py and replaces the shipped model
+only if it is better on the held-out split (mean edit similarity) and not worse on HumanEval
+single-line pass@1.
 """
 import argparse
-import glob
 import gzip
 import json
 import os
@@ -19,25 +23,79 @@ import shutil
 import subprocess
 import sys
 
+from snapshot import join_parts
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 HERE = os.path.join(ROOT, "training")
 GPU = os.path.join(HERE, "data", "gpu")
+EVAL = os.path.join(ROOT, "..", "shared", "eval")
+HUMANEVAL = "HumanEval-SingleLineInfilling.jsonl.gz"
+TRANSFER_LIMIT = 64 * 2**20
 
 
-def prepare():
-    os.makedirs(GPU, exist_ok=True)
+def prepare(dest=GPU, corpus=os.path.join(HERE, "data", "corpus")):
+    os.makedirs(dest, exist_ok=True)
     subprocess.run([sys.executable, os.path.join(HERE, "corpus.py"), "--write-signatures",
-                    os.path.join(GPU, "humaneval-signatures.txt")], check=True)
+                    os.path.join(dest, "humaneval-signatures.txt")], check=True)
+    shutil.copyfile(os.path.join(EVAL, HUMANEVAL), os.path.join(dest, HUMANEVAL))
     n = 0
-    with gzip.open(os.path.join(GPU, "jsts.jsonl.gz"), "wt") as out:
+    with gzip.open(os.path.join(dest, "jsts.jsonl.gz"), "wt") as out:
         for split in ("train", "test"):
-            for line in open(os.path.join(HERE, "data", "corpus", f"{split}.jsonl")):
+            for line in open(os.path.join(corpus, f"{split}.jsonl")):
                 if json.loads(line)["lang"] in ("javascript", "typescript"):
                     out.write(line)
                     n += 1
-    size = sum(os.path.getsize(p) for p in glob.glob(os.path.join(GPU, "*")))
-    print(f"{n} JS/TS files, {size / 2**20:.1f} MiB in {GPU}")
+    print(f"{n} JS/TS files, HumanEval single-line tasks and signatures in {dest}")
+
+
+def _files(root, rel):
+    """{relative path: bytes} of the plain files and links under root/rel (links not followed)."""
+    top = os.path.join(root, rel)
+    if not os.path.isdir(top) or os.path.islink(top):
+        return {rel: os.lstat(top).st_size} if os.path.lexists(top) else {}
+    out = {}
+    for d, dirs, names in os.walk(top):
+        for nm in names + [x for x in dirs if os.path.islink(os.path.join(d, x))]:
+            p = os.path.join(d, nm)
+            out[os.path.relpath(p, root)] = os.lstat(p).st_size
+    return out
+
+
+def transfer_sizes(root, carried):
+    """{relative path: bytes} of what a device call sends from the checkout at root."""
+    listed = subprocess.run(["git", "-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    sizes = {}
+    for rel in filter(None, listed):
+        p = os.path.join(root, rel)
+        if os.path.lexists(p) and (os.path.islink(p) or os.path.isfile(p)):
+            sizes[rel] = os.lstat(p).st_size
+    for rel in ["shared", *carried]:
+        sizes.update(_files(root, rel))
+    return sizes
+
+
+def check_transfer(root=ROOT, carried=(os.path.relpath(GPU, ROOT),), limit=TRANSFER_LIMIT):
+    """Total bytes that travel; SystemExit with the figures when they exceed the limit."""
+    sizes = transfer_sizes(root, carried)
+    total = sum(sizes.values())
+    if total >= limit:
+        big = sorted(sizes.items(), key=lambda kv: -kv[1])[:5]
+        raise SystemExit(f"refusing: what travels to the device is {total / 2**20:.1f} MiB, over its "
+                         f"{limit / 2**20:.0f} MiB limit (tracked and untracked-not-ignored files, shared/, "
+                         f"carried {', '.join(carried)}). Largest: "
+                         + ", ".join(f"{p} {b / 2**20:.1f} MiB" for p, b in big))
+    return total
+
+
+def join(files_at, dest):
+    blob, meta = join_parts(files_at)
+    with open(dest + ".tmp", "wb") as f:
+        f.write(blob)
+    os.replace(dest + ".tmp", dest)
+    print(f"joined {len(meta['parts'])} parts (step {meta['step']}, {meta['tokens'] / 1e6:.1f} M tokens) into {dest}")
+    return meta
 
 
 def score(ev):
@@ -47,15 +105,17 @@ def score(ev):
 
 
 def collect(files_at, model):
-    parts = sorted(glob.glob(os.path.join(files_at, "weights.pt.part*")))
-    if not parts:
-        raise SystemExit(f"no weights.pt.part* in {files_at}")
     run = os.path.join(HERE, "runs", "gpu")
     os.makedirs(run, exist_ok=True)
-    with open(os.path.join(run, "ckpt.pt"), "wb") as out:
-        for p in parts:
-            out.write(open(p, "rb").read())
-    shutil.copy(os.path.join(files_at, "log.jsonl"), os.path.join(run, "log.jsonl"))
+    join(files_at, os.path.join(run, "ckpt.pt"))
+    for name in ("log.jsonl", "run.log", "device-eval.json", "sources.json.gz"):
+        if os.path.exists(os.path.join(files_at, name)):
+            shutil.copy(os.path.join(files_at, name), os.path.join(run, name))
+        else:
+            print(f"{name} did not come back")
+    if os.path.exists(os.path.join(run, "device-eval.json")):
+        dev = json.load(open(os.path.join(run, "device-eval.json")))
+        print(f"device: single-line pass@1 {dev['diffusion']['pass@1']}% on {dev['scored']} of {dev['tasks']} tasks")
     name = os.path.basename(model.rstrip("/"))
     cand = model.rstrip("/") + "-candidate"
     subprocess.run([sys.executable, os.path.join(HERE, "export.py"), "--ckpt", os.path.join(run, "ckpt.pt"),
@@ -63,6 +123,9 @@ def collect(files_at, model):
     manifest = json.load(open(os.path.join(cand, "manifest.json")))
     manifest["name"] = name
     json.dump(manifest, open(os.path.join(cand, "manifest.json"), "w"), indent=1)
+    if os.path.exists(os.path.join(run, "sources.json.gz")):  # the corpus it was trained on (device side)
+        with gzip.open(os.path.join(run, "sources.json.gz"), "rb") as src, open(os.path.join(cand, "sources.json"), "wb") as dst:
+            shutil.copyfileobj(src, dst)
     subprocess.run([sys.executable, os.path.join(HERE, "evaluate.py"), "--model", cand], check=True)
     new = score(json.load(open(os.path.join(cand, "eval.json"))))
     old = score(json.load(open(os.path.join(model, "eval.json"))))
@@ -78,12 +141,16 @@ def collect(files_at, model):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=["prepare", "collect"])
+    ap.add_argument("cmd", choices=["prepare", "join", "collect"])
     ap.add_argument("files_at", nargs="?")
+    ap.add_argument("dest", nargs="?", help="join: the checkpoint to write")
     ap.add_argument("--model", default=os.path.join(ROOT, "models", DEFAULT_MODEL))
     args = ap.parse_args()
     if args.cmd == "prepare":
         prepare()
+        print(f"what travels: {check_transfer() / 2**20:.1f} MiB of {TRANSFER_LIMIT / 2**20:.0f} MiB")
+    elif args.cmd == "join":
+        join(args.files_at, args.dest)
     else:
         collect(args.files_at, args.model)
 

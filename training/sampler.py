@@ -21,10 +21,11 @@ import torch
 
 def _step(model, past, pending, block, pos, rows):
     cfg = model.cfg
+    dev = model.wte.weight.device  # the forward pass runs where the model is; the choice on the CPU
     P = 0 if past is None else past.shape[4]
-    ids = torch.tensor([pending + block])
+    ids = torch.tensor([pending + block], device=dev)
     T = ids.shape[1]
-    positions = torch.arange(pos - len(pending), pos - len(pending) + T).unsqueeze(0)
+    positions = torch.arange(pos - len(pending), pos - len(pending) + T, device=dev).unsqueeze(0)
     mask = torch.zeros(1, 1, T, P + T, dtype=torch.bool)
     mask[..., :P] = True
     for i in range(T):
@@ -33,13 +34,13 @@ def _step(model, past, pending, block, pos, rows):
         else:
             mask[0, 0, i, P:] = True
     if past is None:
-        past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim)
+        past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim, device=dev)
     with torch.no_grad():
-        h, present = model.hidden(ids, positions, mask, past)
+        h, present = model.hidden(ids, positions, mask.to(dev), past)
         logits = model.logits(h[:, T - rows:])[0]
     if pending:
         past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
-    return logits.double(), past
+    return logits.double().cpu(), past
 
 
 def _per_step(masked, steps, steps_done):
