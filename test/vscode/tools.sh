@@ -57,12 +57,12 @@ ensure_tools() {
   if ! tools_complete "$DC_TOOLS"; then
     # Only an empty folder or one of ours (possibly half-finished) is replaced.
     local other
-    other=$(ls -A "$DC_TOOLS" 2>/dev/null | grep -Ev '^(node24|cs|\.complete-.*|\.installed-.*)$' | head -n 3 | paste -sd' ' -)
+    other=$(ls -A "$DC_TOOLS" 2>/dev/null | { grep -Ev '^(node24|cs|\.complete-.*|\.installed-.*)$' || true; } | head -n 3 | paste -sd' ' -)
     if [ -n "$other" ]; then
       echo "$DC_TOOLS holds other files ($other): not replacing it; set DC_TOOLS to another folder" >&2
       return 1
     fi
-    [ -n "$(ls -A "$DC_TOOLS" 2>/dev/null)" ] && echo "== $DC_TOOLS is half-finished or outdated: installing it again"
+    if [ -n "$(ls -A "$DC_TOOLS" 2>/dev/null)" ]; then echo "== $DC_TOOLS is half-finished or outdated: installing it again"; fi
     echo "== installing Node $NODE_VERSION and code-server $CS_VERSION into $DC_TOOLS (a few minutes)"
     local t0=$SECONDS stage
     mkdir -p "$(dirname "$DC_TOOLS")" || return 1
