@@ -2,7 +2,8 @@
 // every fifth sequence killed again while it reloads); measures how long until a keystroke's
 // request succeeds again, and counts requests that hung or failed for another reason and error
 // states the editor would have shown although the engine recovered by itself.
-import { EngineClient, EngineState } from '../client/engineClient';
+import { EngineClient } from '../client/engineClient';
+import { EngineState } from '../client/lifecycle';
 import { InfillResult } from '../protocol';
 import { Case, Ledger, quantile, round, Settled, sleep, typed } from './soakUtil';
 

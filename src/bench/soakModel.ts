@@ -4,7 +4,8 @@
 // brings it back.
 import * as fs from 'fs';
 import * as path from 'path';
-import { EngineClient, EngineState } from '../client/engineClient';
+import { EngineClient } from '../client/engineClient';
+import { EngineState } from '../client/lifecycle';
 import { Case, Ledger, round, sleep, typed } from './soakUtil';
 
 export interface CorruptFigures {

@@ -1,8 +1,10 @@
-// Client side of the engine protocol: forks the engine child process, matches responses and
-// streamed steps to requests by id, cancels through AbortSignal, and restarts a crashed engine
-// with exponential backoff. Plain Node: used by the extension, the CLI and the benchmark.
+// Client side of the engine protocol: forks the engine child process, loads the model, sends
+// requests (pendingRequests.ts) and restarts a crashed engine with exponential backoff. Its
+// states and their transitions are explicit (lifecycle.ts) and change in one place, enter().
+// Plain Node: used by the extension, the CLI and the benchmark.
 import { ChildProcess, fork } from 'child_process';
 import { EventEmitter } from 'events';
+import { RESTART } from '../defaults';
 import {
   EngineError,
   EngineMessage,
@@ -15,19 +17,18 @@ import {
   PROTOCOL_VERSION,
   RequestMap,
   StatusResult,
-  StepEvent,
 } from '../protocol';
-
-export type EngineState = 'stopped' | 'starting' | 'ready' | 'error';
+import { canEnter, childOf, EngineState, Lifecycle, publicState } from './lifecycle';
+import { PendingRequests, RequestOptions } from './pendingRequests';
 
 export interface EngineClientOptions {
-  /** Path of the bundled engine entry (dist/engine.js). */
+  /** Path of the bundled engine entry (ENGINE_ENTRY in defaults.ts). */
   enginePath: string;
   modelDir: string;
   threads?: number;
   /** Receives the engine's log lines and the client's own. */
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-  /** Restart backoff: first delay and ceiling in ms. */
+  /** Restart backoff: first delay and ceiling in ms (defaults: RESTART). */
   backoffMs?: number;
   maxBackoffMs?: number;
   /** Give up restarting after this many consecutive crashes. */
@@ -37,63 +38,60 @@ export interface EngineClientOptions {
   execPath?: string;
 }
 
-interface Pending {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  onStep?: (s: StepEvent) => void;
-  cleanup: () => void;
-}
+/** Load failures that the same settings would repeat. */
+const BROKEN_MODEL = new Set(['modelMissing', 'modelCorrupt']);
 
 export class EngineClient extends EventEmitter {
-  private child?: ChildProcess;
-  private nextId = 1;
-  private pending = new Map<number, Pending>();
-  private starting?: Promise<ModelInfo>;
+  private s: Lifecycle = { kind: 'stopped' };
+  private readonly requests = new PendingRequests();
+  /** Consecutive crashes since the last successful load. */
   private crashes = 0;
-  private restartTimer?: NodeJS.Timeout;
-  private failedLoad?: EngineError;
-  private disposed = false;
-  private _state: EngineState = 'stopped';
-  private _model?: ModelInfo;
-  private _lastError?: string;
+  private lastModel?: ModelInfo;
 
   constructor(private opts: EngineClientOptions) {
     super();
   }
 
   get state(): EngineState {
-    return this._state;
+    return publicState(this.s);
   }
+  /** The model last loaded (kept through restarts, so the editor can still name it). */
   get model(): ModelInfo | undefined {
-    return this._model;
+    return this.lastModel;
   }
   get lastError(): string | undefined {
-    return this._lastError;
+    return this.s.kind === 'failed' ? this.s.error.message : undefined;
   }
   get pid(): number | undefined {
-    return this.child?.pid;
+    return childOf(this.s)?.pid;
   }
 
-  /** Change the model or thread count; takes effect on the next (re)start. */
+  /** Change the model or thread count; takes effect on the next (re)start, and lifts a failed load. */
   configure(update: Partial<Pick<EngineClientOptions, 'modelDir' | 'threads'>>): void {
     this.opts = { ...this.opts, ...update };
-    this.failedLoad = undefined;
+    if (this.s.kind === 'failed') this.enter({ kind: 'stopped' });
   }
 
   /** Start the engine and load the model (idempotent while starting or ready). */
   start(): Promise<ModelInfo> {
-    if (this.disposed) return Promise.reject(new EngineError('internal', 'engine client disposed'));
-    // A model that failed to load stays failed until the settings change or the user restarts.
-    if (this.failedLoad) return Promise.reject(this.failedLoad);
-    // During a crash backoff the timer owns the restart; callers get a clear answer meanwhile.
-    if (this.restartTimer) return Promise.reject(new EngineError('notLoaded', 'engine is restarting'));
-    if (this._state === 'ready' && this._model && this.child) return Promise.resolve(this._model);
-    if (this.starting) return this.starting;
-    this.starting = this.spawnAndLoad().finally(() => (this.starting = undefined));
-    return this.starting;
+    const s = this.s;
+    switch (s.kind) {
+      case 'disposed':
+        return Promise.reject(new EngineError('internal', 'engine client disposed'));
+      case 'backoff':
+        return Promise.reject(new EngineError('notLoaded', 'engine is restarting'));
+      case 'failed':
+        return s.sticky ? Promise.reject(s.error) : this.spawn();
+      case 'starting':
+        return s.loaded;
+      case 'ready':
+        return Promise.resolve(s.model);
+      case 'stopped':
+        return this.spawn();
+    }
   }
 
-  async infill(params: InfillParams, opts: { signal?: AbortSignal; onStep?: (s: StepEvent) => void } = {}): Promise<InfillResult> {
+  async infill(params: InfillParams, opts: RequestOptions = {}): Promise<InfillResult> {
     await this.start();
     return this.request('infill', { ...params, stream: params.stream ?? !!opts.onStep }, opts);
   }
@@ -104,108 +102,92 @@ export class EngineClient extends EventEmitter {
   }
 
   /** Kill and start again (the user's "Restart Engine"); resets the crash counter. */
-  async restart(): Promise<ModelInfo> {
+  restart(): Promise<ModelInfo> {
+    if (this.s.kind === 'disposed') return this.start();
     this.crashes = 0;
-    this.failedLoad = undefined;
-    clearTimeout(this.restartTimer);
-    this.restartTimer = undefined;
-    this.kill();
+    this.stopEngine();
+    if (this.s.kind !== 'stopped') this.enter({ kind: 'stopped' });
     return this.start();
   }
 
   dispose(): void {
-    this.disposed = true;
-    clearTimeout(this.restartTimer);
-    this.kill();
-    this.setState('stopped');
+    if (this.s.kind === 'disposed') return;
+    this.stopEngine();
+    this.enter({ kind: 'disposed' });
     this.removeAllListeners();
   }
 
-  private kill(): void {
-    const c = this.child;
-    this.child = undefined;
-    if (c) {
-      c.removeAllListeners('exit');
-      c.kill('SIGKILL');
-    }
-    this.failAll(new EngineError('cancelled', 'engine stopped'));
+  /** The one place the state changes: checked against NEXT, announced as 'state' (state, detail). */
+  private enter(next: Lifecycle, detail?: string): void {
+    if (!canEnter(this.s.kind, next.kind)) throw new Error(`engine client: no transition ${this.s.kind} -> ${next.kind}`);
+    this.s = next;
+    this.emit('state', publicState(next), next.kind === 'failed' ? next.error.message : detail);
   }
 
-  private setState(s: EngineState, detail?: string): void {
-    this._state = s;
-    if (s === 'error') this._lastError = detail;
-    this.emit('state', s, detail);
-  }
-
-  private log(level: 'info' | 'warn' | 'error', message: string): void {
-    this.opts.log?.(level, message);
-  }
-
-  private async spawnAndLoad(): Promise<ModelInfo> {
-    this.setState('starting');
+  private spawn(): Promise<ModelInfo> {
     const child = fork(this.opts.enginePath, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.opts.env },
       execPath: this.opts.execPath,
       serialization: 'json',
     });
-    this.child = child;
     child.stdout?.on('data', (d) => this.log('info', String(d).trimEnd()));
     child.stderr?.on('data', (d) => this.log('warn', String(d).trimEnd()));
     child.on('message', (m) => this.onMessage(m));
     child.on('error', (e) => this.log('error', `engine process error: ${e.message}`));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    try {
-      const load: LoadParams = { modelDir: this.opts.modelDir, threads: this.opts.threads };
-      const info = await this.request('load', load);
-      this._model = info;
-      this.crashes = 0;
-      this.setState('ready');
-      this.log('info', `engine ready: ${info.name} (${info.kind}, ${(info.params / 1e6).toFixed(1)} M params) in ${info.loadMs} ms`);
-      return info;
-    } catch (e) {
-      const err = e as Error;
-      // A process that died during the load was reported by onExit, which owns the restart.
-      if (this.child === child) {
-        this.child = undefined;
-        child.removeAllListeners('exit');
-        child.kill('SIGKILL');
-        if (err instanceof EngineError && (err.code === 'modelMissing' || err.code === 'modelCorrupt')) this.failedLoad = err;
-        this.setState('error', err.message);
-      }
-      throw err;
+    const load: LoadParams = { modelDir: this.opts.modelDir, threads: this.opts.threads };
+    const loaded = this.requests.send(child, 'load', load).then(
+      (info) => this.onLoaded(child, info),
+      (e: Error) => this.onLoadFailed(child, e),
+    );
+    this.enter({ kind: 'starting', child, loaded });
+    return loaded;
+  }
+
+  private onLoaded(child: ChildProcess, info: ModelInfo): ModelInfo {
+    this.lastModel = info;
+    this.crashes = 0;
+    this.enter({ kind: 'ready', child, model: info });
+    this.log('info', `engine ready: ${info.name} (${info.kind}, ${(info.params / 1e6).toFixed(1)} M params) in ${info.loadMs} ms`);
+    return info;
+  }
+
+  private onLoadFailed(child: ChildProcess, err: Error): never {
+    // A process that died during the load was reported by onExit, which owns the restart.
+    if (childOf(this.s) === child) {
+      this.stopEngine();
+      this.enter({ kind: 'failed', error: err, sticky: err instanceof EngineError && BROKEN_MODEL.has(err.code) });
     }
+    throw err;
   }
 
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.child !== child) return;
-    this.child = undefined;
+    if (childOf(this.s) !== child) return;
     const why = `engine exited (${signal ?? `code ${code}`})`;
     this.log('error', why);
-    this.failAll(new EngineError('internal', why));
-    if (this.disposed) return;
+    this.requests.failAll(new EngineError('internal', why));
     this.crashes++;
-    const max = this.opts.maxRestarts ?? 5;
+    const max = this.opts.maxRestarts ?? RESTART.maxRestarts;
     if (this.crashes > max) {
-      this.setState('error', `${why}; gave up after ${max} restarts`);
+      this.enter({ kind: 'failed', error: new EngineError('internal', `${why}; gave up after ${max} restarts`), sticky: false });
       return;
     }
-    const base = this.opts.backoffMs ?? 500;
-    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** (this.crashes - 1));
-    this.setState('starting', `${why}; restarting in ${delay} ms`);
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      this.start().catch((e) => this.log('error', `restart failed: ${(e as Error).message}`));
-    }, delay);
+    const base = this.opts.backoffMs ?? RESTART.backoffMs;
+    const delay = Math.min(this.opts.maxBackoffMs ?? RESTART.maxBackoffMs, base * 2 ** (this.crashes - 1));
+    const timer = setTimeout(() => this.spawn().catch((e) => this.log('error', `restart failed: ${(e as Error).message}`)), delay);
+    this.enter({ kind: 'backoff', timer }, `${why}; restarting in ${delay} ms`);
   }
 
-  private failAll(err: Error): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) {
-      p.cleanup();
-      p.reject(err);
+  /** Kills the engine process, if any, stops a pending restart and fails what was waiting on it. */
+  private stopEngine(): void {
+    const child = childOf(this.s);
+    if (child) {
+      child.removeAllListeners('exit');
+      child.kill('SIGKILL');
     }
+    if (this.s.kind === 'backoff') clearTimeout(this.s.timer);
+    this.requests.failAll(new EngineError('cancelled', 'engine stopped'));
   }
 
   private onMessage(m: unknown): void {
@@ -215,51 +197,17 @@ export class EngineClient extends EventEmitter {
       this.log('error', `engine speaks protocol v${msg.v}, client v${PROTOCOL_VERSION}`);
       return;
     }
-    switch (msg.kind) {
-      case 'log':
-        this.log(msg.level, msg.message);
-        return;
-      case 'ready':
-        return;
-      case 'step':
-        this.pending.get(msg.id)?.onStep?.(msg.step);
-        return;
-      case 'response':
-      case 'error': {
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        p.cleanup();
-        if (msg.kind === 'response') p.resolve(msg.result);
-        else p.reject(new EngineError(msg.error.code, msg.error.message));
-      }
-    }
+    if (msg.kind === 'log') this.log(msg.level, msg.message);
+    else if (msg.kind !== 'ready') this.requests.answer(msg);
   }
 
-  private request<K extends Method>(
-    method: K,
-    params: RequestMap[K]['params'],
-    opts: { signal?: AbortSignal; onStep?: (s: StepEvent) => void } = {},
-  ): Promise<RequestMap[K]['result']> {
-    const child = this.child;
-    if (!child || !child.connected) return Promise.reject(new EngineError('notLoaded', 'engine is not running'));
-    if (opts.signal?.aborted) return Promise.reject(new EngineError('cancelled', 'cancelled'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        if (!this.pending.has(id)) return;
-        this.pending.delete(id);
-        if (child.connected) child.send({ v: PROTOCOL_VERSION, kind: 'cancel', id });
-        reject(new EngineError('cancelled', 'cancelled'));
-      };
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(id, {
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        onStep: opts.onStep,
-        cleanup: () => opts.signal?.removeEventListener('abort', onAbort),
-      });
-      child.send({ v: PROTOCOL_VERSION, kind: 'request', id, method, params });
-    });
+  private request<K extends Method>(method: K, params: RequestMap[K]['params'], opts: RequestOptions = {}): Promise<RequestMap[K]['result']> {
+    const child = childOf(this.s);
+    if (!child) return Promise.reject(new EngineError('notLoaded', 'engine is not running'));
+    return this.requests.send(child, method, params, opts);
+  }
+
+  private log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.opts.log?.(level, message);
   }
 }

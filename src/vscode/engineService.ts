@@ -4,7 +4,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { EngineClient, EngineState } from '../client/engineClient';
+import { EngineClient } from '../client/engineClient';
+import { EngineState } from '../client/lifecycle';
 import { EngineFn } from '../completion/completer';
 import { BUNDLED_MODEL_FOLDER, ENGINE_ENTRY } from '../defaults';
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
@@ -71,9 +72,10 @@ export class EngineService implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!affectsEngine(e)) return;
         const update = engineSettings(bundled);
+        const started = this.client.state !== 'stopped';
         this.modelDir = update.modelDir;
         this.client.configure(update);
-        if (this.client.state !== 'stopped') void this.restart();
+        if (started) void this.restart();
       }),
     );
   }

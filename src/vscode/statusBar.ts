@@ -1,7 +1,7 @@
 // Status bar item: engine state (starting / ready / error) and the last completion's latency
 // and speed; clicking it opens the denoising panel.
 import * as vscode from 'vscode';
-import { EngineState } from '../client/engineClient';
+import { EngineState } from '../client/lifecycle';
 import { InfillResult } from '../protocol';
 import { EngineService } from './engineService';
 

@@ -1,15 +1,15 @@
 // The engine as the extension and CLI use it: a child process on the real bundled model.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import { DEFAULT_MODEL } from '../../src/defaults';
 import * as os from 'os';
 import * as path from 'path';
 import { EngineClient } from '../../src/client/engineClient';
+import { defaultModelDir, enginePath } from '../../src/defaults';
 import { EngineError, StepEvent } from '../../src/protocol';
+import { ROOT, TINY_MODEL } from '../paths';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const ENGINE = path.join(ROOT, 'dist', 'engine.js');
-const MODEL = path.join(ROOT, 'models', DEFAULT_MODEL);
+const ENGINE = enginePath(ROOT);
+const MODEL = defaultModelDir(ROOT);
 
 function client(modelDir = MODEL, extra: Partial<ConstructorParameters<typeof EngineClient>[0]> = {}): EngineClient {
   return new EngineClient({ enginePath: ENGINE, modelDir, threads: 2, backoffMs: 50, ...extra });
@@ -77,6 +77,16 @@ describe('engine process on the real model', function () {
     assert.ok(r.prefillTokens < 10, `${r.prefillTokens}`);
   });
 
+  it('decodes the same from a cold and a warm context cache', async () => {
+    const p = { prefix: 'class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, x):\n        ', suffix: '\n', mode: 'multi' as const };
+    await c.infill({ prefix: 'const unrelated = 1;\n', suffix: '' });
+    const cold = await c.infill(p);
+    const warm = await c.infill(p);
+    assert.deepStrictEqual([cold.cacheHit, warm.cacheHit], [false, true]);
+    const same = (r: typeof cold) => [r.text, r.tokens, r.steps, r.forwards, r.stopReason];
+    assert.deepStrictEqual(same(warm), same(cold));
+  });
+
   it('single-line mode never returns more than one line', async () => {
     const r = await c.infill({ prefix: 'x = [', suffix: '\n', mode: 'single' });
     assert.ok(!r.text.includes('\n'));
@@ -97,7 +107,7 @@ describe('engine process on the real model', function () {
   });
 
   it('lets the newest request win', async () => {
-    const first = c.infill({ ...ADD, maxTokens: 64, threshold: 1.01 });
+    const first = c.infill({ ...ADD, maxTokens: 64, threshold: 1.01, exactTokens: true }); // 16 steps at least: still running when the second arrives
     const second = c.infill(ADD);
     await assert.rejects(first, (e: EngineError) => e.code === 'superseded');
     assert.strictEqual(typeof (await second).text, 'string');
@@ -199,9 +209,8 @@ describe('engine with a bad model folder', function () {
   it('runs a manifest of kind bidirectional (whole sequence each step)', async () => {
     const dir = path.join(tmp, 'bidi');
     fs.mkdirSync(dir);
-    const fix = path.join(ROOT, 'test', 'fixtures', 'tiny-model');
-    for (const f of ['model.onnx', 'tokenizer.json']) fs.copyFileSync(path.join(fix, f), path.join(dir, f));
-    const m = JSON.parse(fs.readFileSync(path.join(fix, 'manifest.json'), 'utf8'));
+    for (const f of ['model.onnx', 'tokenizer.json']) fs.copyFileSync(path.join(TINY_MODEL, f), path.join(dir, f));
+    const m = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'manifest.json'), 'utf8'));
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...m, kind: 'bidirectional' }));
     const c = client(dir);
     try {

@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EngineClient } from '../../src/client/engineClient';
+import { EngineClient } from '../../../src/client/engineClient';
 
 describe('engine client: crash during the model load', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dc-fake-engine-'));

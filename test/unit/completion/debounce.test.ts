@@ -1,7 +1,7 @@
 // Debouncer: latest call wins, superseded and aborted calls resolve as cancelled, the task's
 // signal aborts when a newer call arrives, errors of live calls propagate.
 import * as assert from 'assert';
-import { Debouncer } from '../../src/completion/debounce';
+import { Debouncer } from '../../../src/completion/debounce';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

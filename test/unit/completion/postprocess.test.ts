@@ -1,7 +1,7 @@
 // Post-processing, step by step and as a pipeline, from tables of (source with <|cursor|>,
 // raw model middle, expected text).
 import * as assert from 'assert';
-import { LineMode } from '../../src/completion/mode';
+import { LineMode } from '../../../src/completion/mode';
 import {
   balanceBrackets,
   dropBlank,
@@ -13,7 +13,7 @@ import {
   PostStep,
   stopAtNewline,
   trimTrailingWhitespace,
-} from '../../src/completion/postprocess';
+} from '../../../src/completion/postprocess';
 import { atCursor } from './cursor';
 
 const SPACES4: IndentStyle = { insertSpaces: true, tabSize: 4 };

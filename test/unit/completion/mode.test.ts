@@ -1,7 +1,7 @@
 // Single- vs multi-line decision and the code-right-of-cursor trigger rule, from a table of
 // cursor positions.
 import * as assert from 'assert';
-import { codeRightOfCursor, decideMode } from '../../src/completion/mode';
+import { codeRightOfCursor, decideMode } from '../../../src/completion/mode';
 import { atCursor } from './cursor';
 
 describe('single- or multi-line', () => {

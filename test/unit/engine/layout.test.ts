@@ -2,15 +2,14 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildContext, healMask, outputMask, WindowMemory } from '../../src/engine/layout';
-import { validateManifest } from '../../src/engine/manifest';
-import { CodeTokenizer } from '../../src/engine/tokenizer';
-
-const DIR = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'tiny-model');
+import { buildContext, healMask, outputMask, WindowMemory } from '../../../src/engine/layout';
+import { validateManifest } from '../../../src/engine/manifest';
+import { CodeTokenizer } from '../../../src/engine/tokenizer';
+import { TINY_MODEL } from '../../paths';
 
 describe('context layout', () => {
-  const m = validateManifest(JSON.parse(fs.readFileSync(path.join(DIR, 'manifest.json'), 'utf8')));
-  const tok = CodeTokenizer.load(path.join(DIR, 'tokenizer.json'), m.architecture.vocab_size);
+  const m = validateManifest(JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'manifest.json'), 'utf8')));
+  const tok = CodeTokenizer.load(path.join(TINY_MODEL, 'tokenizer.json'), m.architecture.vocab_size);
   const sp = m.special_tokens;
 
   it('lays out <suf> SUFFIX <pre> PREFIX <mid>', () => {

@@ -1,6 +1,6 @@
 // `infill --jsonl` input lines: validated like the flags, every error naming its input line.
 import * as assert from 'assert';
-import { parseJsonlLine } from '../../src/cli/jsonl';
+import { parseJsonlLine } from '../../../src/cli/jsonl';
 
 describe('cli --jsonl lines', () => {
   const base = { id: 7, prefix: 'def f(x):\n    ', suffix: '\n' };

@@ -2,13 +2,12 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CodeTokenizer } from '../../src/engine/tokenizer';
-
-const FIX = path.join(__dirname, '..', '..', '..', 'test', 'fixtures');
+import { CodeTokenizer } from '../../../src/engine/tokenizer';
+import { FIXTURES } from '../../paths';
 
 describe('tokenizer', () => {
-  const tok = CodeTokenizer.load(path.join(FIX, 'tiny-model', 'tokenizer.json'), 8192);
-  const golden: { text: string; ids: number[] }[] = JSON.parse(fs.readFileSync(path.join(FIX, 'tokenizer-golden.json'), 'utf8'));
+  const tok = CodeTokenizer.load(path.join(FIXTURES, 'tiny-model', 'tokenizer.json'), 8192);
+  const golden: { text: string; ids: number[] }[] = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'tokenizer-golden.json'), 'utf8'));
 
   it('has a few hundred golden cases', () => assert.ok(golden.length >= 200));
 

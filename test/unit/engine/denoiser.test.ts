@@ -1,7 +1,7 @@
 // The decode loop against a scripted logits source: block scheduling, stopping, AR baseline,
 // streamed steps and cancellation, without any model.
 import * as assert from 'assert';
-import { BlockModel, DecodeOptions, DecodeStep, denoise } from '../../src/engine/denoiser';
+import { BlockModel, DecodeOptions, DecodeStep, denoise } from '../../../src/engine/denoiser';
 
 const V = 16;
 const MASK = 1;

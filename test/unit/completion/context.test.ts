@@ -1,8 +1,8 @@
 // Context extraction: windows cut at line boundaries, selections, CRLF, and refusal of huge,
 // binary and minified documents.
 import * as assert from 'assert';
-import { ContextLimits, extractContext, TextSource } from '../../src/completion/context';
-import { DEFAULT_LIMITS } from '../../src/defaults';
+import { ContextLimits, extractContext, TextSource } from '../../../src/completion/context';
+import { DEFAULT_LIMITS } from '../../../src/defaults';
 
 const source = (text: string): TextSource => ({
   length: text.length,

@@ -1,6 +1,6 @@
 // CLI argument parsing and cursor placement, including the errors a user can make.
 import * as assert from 'assert';
-import { parseArgs, splitAtCursor } from '../../src/cli/args';
+import { parseArgs, splitAtCursor } from '../../../src/cli/args';
 
 describe('cli arguments', () => {
   const errors: [string[], RegExp][] = [

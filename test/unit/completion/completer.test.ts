@@ -2,8 +2,8 @@
 // supersession with engine-side cancellation, cache and typed-through hits, post-processing,
 // mode selection, settings, and error handling.
 import * as assert from 'assert';
-import { Completer, CompleterSettings, EngineFn } from '../../src/completion/completer';
-import { EngineError, InfillParams, InfillResult } from '../../src/protocol';
+import { Completer, CompleterSettings, EngineFn } from '../../../src/completion/completer';
+import { EngineError, InfillParams, InfillResult } from '../../../src/protocol';
 import { atCursor } from './cursor';
 
 const indent = { insertSpaces: true, tabSize: 4 };

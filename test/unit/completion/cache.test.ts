@@ -1,6 +1,6 @@
 // Completion cache: exact hits, LRU eviction, and typed-through reuse of a shown suggestion.
 import * as assert from 'assert';
-import { CompletionCache } from '../../src/completion/cache';
+import { CompletionCache } from '../../../src/completion/cache';
 
 describe('completion cache', () => {
   it('returns an exact hit for the same prefix and suffix only', () => {

@@ -1,6 +1,6 @@
 // Unmasking policies from tables of candidates.
 import * as assert from 'assert';
-import { bestToken, chooseCommits, Policy } from '../../src/engine/policy';
+import { bestToken, chooseCommits, Policy } from '../../../src/engine/policy';
 
 const c = (index: number, prob: number) => ({ index, token: 100 + index, prob });
 
