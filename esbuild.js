@@ -1,5 +1,7 @@
 // Bundles the extension, the engine child process, the CLI, the benchmark and the soak into dist/.
 // onnxruntime-node (native) and vscode stay external; @huggingface/tokenizers (ESM) is bundled.
+// --watch (`npm run watch`, the F5 build task) rebuilds on change and prints the lines that
+// .vscode/tasks.json's problem matcher reads.
 const esbuild = require('esbuild');
 const fs = require('fs');
 
@@ -9,6 +11,21 @@ const entries = {
   cli: 'src/cli/main.ts',
   bench: 'src/bench/main.ts',
   soak: 'src/bench/soak.ts',
+};
+
+/** Marks each rebuild's start and end, and prints errors as "✘ [ERROR] text" + "    file:line:col:". */
+const watchReport = {
+  name: 'watch-report',
+  setup(build) {
+    build.onStart(() => console.log('[watch] build started'));
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      console.log('[watch] build finished');
+    });
+  },
 };
 
 async function main() {
@@ -26,6 +43,7 @@ async function main() {
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',
+    plugins: watch ? [watchReport] : [],
   });
   if (watch) await ctx.watch();
   else {

@@ -1,8 +1,13 @@
-//@ts-check
+// @ts-check
 // Denoising panel (webview side): draws each request's masked positions resolving into tokens,
 // shaded by the confidence they were committed with; replays the last finished completion.
+// Its messages are typed in src/vscode/panelMessages.ts; media/tsconfig.json checks this file.
+/** @typedef {import('../src/vscode/panelMessages').PanelMessage} PanelMessage */
+/** @typedef {import('../src/vscode/panelMessages').Recording} Recording */
+/** @typedef {import('../src/vscode/panelMessages').RecordingBegin} RecordingBegin */
+/** @typedef {import('../src/vscode/panelMessages').RecordingEnd} RecordingEnd */
+/** @typedef {import('../src/protocol').StepEvent} StepEvent */
 (function () {
-  // @ts-ignore acquireVsCodeApi is injected by VS Code into webviews
   const vscode = acquireVsCodeApi();
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
   const followBtn = /** @type {HTMLButtonElement} */ ($('follow'));
@@ -23,7 +28,7 @@
   /** The request on screen. @type {{ id: number, conf: Map<number, number>, drawn: number }} */
   let shown = { id: -1, conf: new Map(), drawn: 0 };
 
-  /** @param {{ id: number, source: string, mode?: string, maxTokens?: number }} begin @param {string} [label] */
+  /** @param {RecordingBegin} begin @param {string} [label] */
   function start(begin, label) {
     shown = { id: begin.id, conf: new Map(), drawn: 0 };
     meta.textContent = `${label ?? 'Live'}: #${begin.id} · ${begin.source} · ${begin.mode ?? 'auto'} · up to ${begin.maxTokens ?? '?'} tokens`;
@@ -33,12 +38,12 @@
     resultEl.className = 'result';
   }
 
-  /** @param {any} step */
+  /** @param {StepEvent} step */
   function draw(step) {
-    step.committed.forEach((/** @type {number} */ pos, /** @type {number} */ i) => shown.conf.set(pos, step.confidences[i]));
+    step.committed.forEach((pos, i) => shown.conf.set(pos, step.confidences[i]));
     const fresh = new Set(step.committed);
     const frag = document.createDocumentFragment();
-    /** @type {(string|null)[]} */ (step.tokens).forEach((tok, pos) => {
+    step.tokens.forEach((tok, pos) => {
       const span = document.createElement('span');
       if (tok === null) {
         span.className = 'tok mask';
@@ -53,13 +58,13 @@
       frag.appendChild(span);
     });
     tokensEl.replaceChildren(frag);
-    const done = step.tokens.filter((/** @type {string|null} */ t) => t !== null).length;
+    const done = step.tokens.filter((t) => t !== null).length;
     const tps = step.ms > 0 ? Math.round((done * 1000) / step.ms) : 0;
     stats.textContent = `step ${step.step} · block ${step.block} · ${count(step.forwards, 'forward pass', 'forward passes')} · ${Math.round(step.ms)} ms · ${tps} tok/s`;
     shown.drawn++;
   }
 
-  /** @param {any} end */
+  /** @param {RecordingEnd} end */
   function finish(end) {
     if (end.result) {
       const r = end.result;
@@ -74,7 +79,7 @@
     vscode.postMessage({ type: 'rendered', steps: shown.drawn });
   }
 
-  /** @param {any} rec */
+  /** @param {Recording} rec */
   function replay(rec) {
     clearTimeout(replayTimer);
     start(rec.begin, 'Replay');
@@ -91,7 +96,7 @@
     next();
   }
 
-  /** @param {any} rec */
+  /** @param {Recording} rec */
   function showLast(rec) {
     start(rec.begin, 'Last');
     draw(rec.steps[rec.steps.length - 1]);
@@ -100,7 +105,7 @@
 
   const live = () => follow && replayTimer === undefined;
 
-  window.addEventListener('message', (e) => {
+  window.addEventListener('message', (/** @type {MessageEvent<PanelMessage>} */ e) => {
     const m = e.data;
     switch (m.type) {
       case 'begin':

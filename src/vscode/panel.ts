@@ -3,18 +3,12 @@
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
 import { EngineService, InfillBegin, InfillEnd } from './engineService';
-import { StepEvent } from '../protocol';
+import { PanelMessage, PanelRequest, Recording } from './panelMessages';
 
 export const PANEL_VIEW = 'diffusionCoder.denoising';
 
-interface Recording {
-  begin: { id: number; source: string; mode?: string; maxTokens?: number };
-  steps: StepEvent[];
-  end?: Omit<InfillEnd, 'id'>;
-}
-
 /** Steps kept per recording; a request never needs more, this only bounds memory. */
-const MAX_STEPS = 1024;
+const MAX_RECORDED_STEPS = 1024;
 
 export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Disposable {
   /** Steps the webview reported drawn (tests read it). */
@@ -29,7 +23,7 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
       engine.onDidBegin((b) => this.onBegin(b)),
       engine.onDidStep(({ id, step }) => {
         if (this.current?.begin.id !== id) return;
-        if (this.current.steps.length < MAX_STEPS) this.current.steps.push(step);
+        if (this.current.steps.length < MAX_RECORDED_STEPS) this.current.steps.push(step);
         this.post({ type: 'step', id, step });
       }),
       engine.onDidEnd((e) => this.onEnd(e)),
@@ -41,10 +35,10 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = this.html(view.webview, media);
-    const onMessage = view.webview.onDidReceiveMessage((m: { type: string; steps?: number }) => {
+    const onMessage = view.webview.onDidReceiveMessage((m: PanelRequest) => {
       if (m.type === 'ready' && this.last) this.post({ type: 'last', recording: this.last });
       if (m.type === 'replay' && this.last) this.post({ type: 'replay', recording: this.last });
-      if (m.type === 'rendered') this.renderedSteps += m.steps ?? 0;
+      if (m.type === 'rendered') this.renderedSteps += m.steps;
     });
     view.onDidDispose(() => {
       onMessage.dispose();
@@ -70,7 +64,7 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
     this.post({ type: 'end', id, end });
   }
 
-  private post(message: unknown): void {
+  private post(message: PanelMessage): void {
     if (this.view?.visible) void this.view.webview.postMessage(message);
   }
 
