@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The project's test command (`npm test`): setup, build, Python pipeline tests (tiny models), mocha
-# unit and engine tests (the engine runs the real bundled model), then the real-VS-Code tests
-# (code-server + chromium). Ends with one line over every layer: tests passed/failed/skipped, each
+# The project's test command (`npm test`): setup, build, lint (eslint, the webview's types), Python
+# pipeline tests (tiny models), mocha unit and engine tests (the engine runs the real bundled
+# model), then the real-VS-Code tests (code-server + chromium). A failed lint fails its layer.
+# Ends with one line over every layer: tests passed/failed/skipped, each
 # failed layer by name (one that failed before reporting a failing test counts as one failure),
 # each skipped layer with its reason; exits 1 exactly when that line counts a failure.
 # DC_SKIP_VSCODE=1 skips the last layer (for quick local runs; CI never sets it).
@@ -66,8 +67,9 @@ layer() {
 
 layer setup count_none bash scripts/setup.sh || blocked="setup failed"
 layer build count_none npm run --silent build || blocked=${blocked:-build failed}
+layer lint count_none npm run --silent lint
 layer python count_unittest /usr/bin/python3 -m unittest discover -s training/tests -t training -v
-layer mocha count_mocha bash -c "npx tsc -p tsconfig.test.json && npx mocha --timeout 120000 'out/test/unit/**/*.test.js' 'out/test/engine/**/*.test.js'"
+layer mocha count_mocha bash -c "rm -rf out && npx tsc -p tsconfig.test.json && npx mocha --timeout 120000 'out/test/unit/**/*.test.js' 'out/test/engine/**/*.test.js'"
 if [ -n "${DC_SKIP_VSCODE:-}" ]; then
   skips+=("vscode (DC_SKIP_VSCODE=$DC_SKIP_VSCODE)")
 else
