@@ -3,8 +3,8 @@
 Usage:
     nice -n 19 /usr/bin/python3 training/compare.py [--cpu-minutes 8] [--out training/runs/compare]
 
-Trains each recipe for the same CPU time (the process's own CPU seconds, so a busy machine
-does not favour one run), then measures the held-out masked-token cross-entropy on real middle
+Trains each recipe for the same CPU time (the process's own CPU seconds on one thread, so a busy
+machine favours no run and no time is lost to threads waiting for each other), then measures the held-out masked-token cross-entropy on real middle
 tokens (block 16, t = 0.5, 256 held-out examples) and HumanEval single-line pass@1 (every 3rd
 task, diffusion decoding through the engine's CLI). Prints a markdown table and writes
 OUT/results.json. Needs `npm run build` for the CLI.
@@ -56,7 +56,7 @@ def main():
     for i, (name, flags) in enumerate(RECIPES):
         run = os.path.join(args.out, f"r{i}")
         cmd = [sys.executable, os.path.join(HERE, "train.py"), "--out", run, "--corpus", args.corpus,
-               "--tokenizer", args.tokenizer, "--minutes", str(args.cpu_minutes), "--cpu-clock",
+               "--tokenizer", args.tokenizer, "--minutes", str(args.cpu_minutes), "--cpu-clock", "--threads", "1",
                "--model", json.dumps(SMALL)] + flags
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         ce, tokens = held_out_ce(os.path.join(run, "ckpt.pt"), args.corpus, args.tokenizer)

@@ -15,7 +15,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
 
 
-DECODERS = (("diffusion", "diffusion (block 16, threshold 0.7, ≤ 4 steps per block)"),
+_DECODE = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["decode"]
+DECODERS = (("diffusion", f"diffusion (block 16, threshold {_DECODE['threshold']}, ≤ {_DECODE['stepBudget']} steps per block)"),
             ("ar", "autoregressive (block 1, same weights)"),
             ("empty", "floor: an empty middle"),
             ("pass", "floor: `pass` at the reference's indentation"),

@@ -20,6 +20,7 @@ import torch
 
 
 def _step(model, past, pending, block, pos, rows):
+    """One inference step under the contract of docs/ARCHITECTURE.md, "The attention and layout contract"."""
     cfg = model.cfg
     dev = model.wte.weight.device  # the forward pass runs where the model is; the choice on the CPU
     P = 0 if past is None else past.shape[4]

@@ -323,11 +323,12 @@ def main():
     ap.add_argument("--deadline", type=float, help="stop training at this time (seconds since the epoch)")
     ap.add_argument("--snapshot-dir", help="write fp16 weight parts here every --snapshot-minutes")
     ap.add_argument("--snapshot-minutes", type=float, default=2.0)
+    ap.add_argument("--threads", type=int, help="CPU threads (default 2)")
     ap.add_argument("--cpu-clock", action="store_true",
                     help="count --minutes in this process's CPU time (equal-compute comparisons on a shared machine)")
     args = ap.parse_args()
     cfg = tiny_config() if args.tiny else gpu_config() if args.gpu else TrainConfig()
-    for k in ("minutes", "max_steps", "batch", "lr", "seq_len"):
+    for k in ("minutes", "max_steps", "batch", "lr", "seq_len", "threads"):
         if getattr(args, k) is not None:
             setattr(cfg, k, getattr(args, k))
     if args.python_share is not None:
