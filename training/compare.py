@@ -16,13 +16,15 @@ import random
 import subprocess
 import sys
 
-import cpu_blas  # noqa: F401  (must come before torch)
+from dcoder import cpu_blas  # noqa: F401  (must come before torch)
 import torch
 
-import bpe
+from dcoder import bpe
 import evaluate
-import train
-from model import DiffusionCoder, ModelConfig
+from dcoder.config import TrainConfig
+from dcoder.data import Data
+from dcoder.objective import held_out_loss
+from dcoder.model import DiffusionCoder, ModelConfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SMALL = {"n_layer": 4, "n_head": 3, "d_model": 192, "d_ff": 768}
@@ -39,10 +41,10 @@ def held_out_ce(ckpt, corpus, tokenizer, n=256):
     model = DiffusionCoder(ModelConfig.from_dict(state["model_config"])).eval()
     model.load_state_dict(state["model"])
     tc = state["train_config"]
-    cfg = train.TrainConfig(model=model.cfg, seq_len=tc["seq_len"], max_mid=tc["max_mid"], max_suffix=tc["max_suffix"])
+    cfg = TrainConfig(model=model.cfg, seq_len=tc["seq_len"], max_mid=tc["max_mid"], max_suffix=tc["max_suffix"])
     tok = bpe.Tokenizer.load(tokenizer)
-    held = train.Data(os.path.join(corpus, "test.jsonl"), tok, cfg, random.Random(7))
-    return train.held_out_loss(model, held.batch(n), held.sp, "cpu", model.cfg.shift), state["tokens"]
+    held = Data(os.path.join(corpus, "test.jsonl"), tok, cfg, random.Random(7))
+    return held_out_loss(model, held.batch(n), held.sp, "cpu", model.cfg.shift), state["tokens"]
 
 
 def main():

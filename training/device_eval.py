@@ -23,13 +23,13 @@ import os
 import re
 import time
 
-import cpu_blas  # noqa: F401  (must come before torch)
+from dcoder import cpu_blas  # noqa: F401  (must come before torch)
 import torch
 
-import bpe
+from dcoder import bpe
 import evaluate
-from model import DiffusionCoder, ModelConfig
-from sampler import decode
+from dcoder.model import DiffusionCoder, ModelConfig
+from dcoder.sampler import decode
 
 CHARS_PER_TOKEN_MAX = 8
 DECODE = json.load(open(os.path.join(evaluate.ROOT, "src", "defaults.json")))["decode"]  # the engine's defaults

@@ -18,14 +18,14 @@ import json
 import os
 import shutil
 
-import cpu_blas  # noqa: F401  (must come before torch)
+from dcoder import cpu_blas  # noqa: F401  (must come before torch)
 import numpy as np
 import onnx
 import torch
 from onnx import helper, numpy_helper, TensorProto
 
-import bpe
-from model import DiffusionCoder, ModelConfig, StepGraph
+from dcoder import bpe
+from dcoder.model import DiffusionCoder, ModelConfig, StepGraph
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 
-from snapshot import join_parts
+from dcoder.checkpoint import join_parts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]

@@ -14,13 +14,13 @@ import json
 import os
 import random
 
-import cpu_blas  # noqa: F401  (must come before torch)
+from dcoder import cpu_blas  # noqa: F401  (must come before torch)
 import torch
 
-import bpe
+from dcoder import bpe
 from export import export_folder
-from model import DiffusionCoder, ModelConfig
-from sampler import decode
+from dcoder.model import DiffusionCoder, ModelConfig
+from dcoder.sampler import decode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "test", "fixtures")

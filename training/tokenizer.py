@@ -14,7 +14,7 @@ import json
 import os
 import time
 
-import bpe
+from dcoder import bpe
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -9,9 +9,9 @@ import unittest
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import fim  # noqa: E402
-from model import DiffusionCoder, ModelConfig  # noqa: E402
-from train import attention_mask, make_batch  # noqa: E402
+from dcoder import fim  # noqa: E402
+from dcoder.model import DiffusionCoder, ModelConfig  # noqa: E402
+from dcoder.objective import attention_mask, make_batch  # noqa: E402
 
 MASK, PAD, EOM = 1, 0, 5
 SP = {"mask": MASK, "pad": PAD, "eom": EOM}
@@ -98,7 +98,7 @@ class MetaDeviceTest(unittest.TestCase):
     (a CPU-only rotary table, mask or bias) fails here, which is what would fail on a GPU."""
 
     def test_forward_and_loss_on_meta(self):
-        from train import losses, to_device
+        from dcoder.objective import losses, to_device
         cfg = ModelConfig(vocab_size=100, n_layer=2, n_head=2, d_model=32, d_ff=64)
         model = DiffusionCoder(cfg).to("meta")
         for block in (None, 4):

@@ -12,7 +12,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import bpe  # noqa: E402
+from dcoder import bpe  # noqa: E402
 from make_fixtures import decode_case, fixture_model  # noqa: E402
 
 FIX = os.path.join(ROOT, "test", "fixtures")

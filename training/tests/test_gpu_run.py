@@ -22,8 +22,8 @@ import device_eval  # noqa: E402
 import evaluate  # noqa: E402
 import export  # noqa: E402
 import gpu  # noqa: E402
-from model import DiffusionCoder, ModelConfig  # noqa: E402
-from snapshot import join_parts  # noqa: E402
+from dcoder.model import DiffusionCoder, ModelConfig  # noqa: E402
+from dcoder.checkpoint import join_parts  # noqa: E402
 
 LIMIT = 50
 
@@ -163,7 +163,7 @@ class DeviceDecodingTest(unittest.TestCase):
                 for w in (b.qkv.weight, b.proj.weight, b.fc.weight, b.out.weight):
                     w.normal_(0, 0.3)
         limits = {"seq_len": 96, "max_mid": 24, "max_suffix": 24}
-        with open(os.path.join(HERE, "fim.py")) as f:
+        with open(os.path.join(HERE, "dcoder", "fim.py")) as f:
             text = f.read()
         cuts = [(t["prompt"], t["suffix"]) for t in TASKS] + [(t["prompt"] + t["canonical_solution"][:7], t["suffix"])
                                                               for t in TASKS]

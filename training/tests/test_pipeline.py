@@ -14,8 +14,8 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-import bpe  # noqa: E402
-import fim  # noqa: E402
+from dcoder import bpe  # noqa: E402
+from dcoder import fim  # noqa: E402
 
 TOKENIZER = os.path.join(ROOT, "test", "fixtures", "tiny-model", "tokenizer.json")
 SHIPPED = os.path.join(ROOT, "models", json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"])

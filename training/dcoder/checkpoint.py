@@ -1,4 +1,5 @@
-"""Weights that travel: an fp16 copy of the model in parts under 16 MiB, written atomically.
+"""Checkpoints: the training checkpoint a run resumes from (`save_checkpoint`), and weights
+that travel: an fp16 copy of the model in parts under 16 MiB, written atomically.
 
 `write_parts` writes DIR/weights.pt.partNN (each first under a temporary name, then renamed)
 and last DIR/weights.json naming the parts with their sha256, so a reader never joins parts
@@ -13,6 +14,16 @@ from dataclasses import asdict
 import torch
 
 PART_BYTES = 15 * 2**20
+
+
+def save_checkpoint(path, model, opt, cfg, tok_json, step, tokens, seconds, rng):
+    """Model, optimizer, step, RNG and the tokenizer the weights were trained with, renamed into place."""
+    tmp = path + ".tmp"
+    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "step": step,
+                "tokens": tokens, "seconds": seconds, "rng": rng.getstate(), "torch_rng": torch.get_rng_state(),
+                "model_config": cfg.model.to_dict(), "tokenizer_json": tok_json,
+                "train_config": {k: v for k, v in asdict(cfg).items() if k != "model"}}, tmp)
+    os.replace(tmp, path)
 
 
 def weights_blob(model, cfg, tok_json, step, tokens, seconds):

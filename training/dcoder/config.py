@@ -1,0 +1,48 @@
+"""Training configuration: one dataclass and its presets (the CPU default, a tiny smoke-test
+model, and one lent GPU)."""
+from dataclasses import dataclass, field
+
+from .model import ModelConfig
+
+
+@dataclass
+class TrainConfig:
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(n_layer=6, n_head=4, d_model=256, d_ff=1024))
+    seq_len: int = 512
+    max_mid: int = 64
+    max_suffix: int = 128
+    batch: int = 16
+    lr: float = 2e-3
+    min_lr_frac: float = 0.1
+    warmup: int = 100
+    weight_decay: float = 0.1
+    clip: float = 1.0
+    ar_frac: float = 0.8        # share of the time budget spent on next-token training only
+    plain_frac: float = 0.25    # share of plain file windows among next-token examples
+    aux_weight: float = 1.0     # next-token loss beside the diffusion loss in the adaptation phase
+    eom_fill_weight: float = 0.1
+    block_sizes: tuple = (4, 8, 16, 32)
+    block_probs: tuple = (0.15, 0.2, 0.45, 0.2)
+    lang_weights: dict = field(default_factory=lambda: {"python": 0.7, "javascript": 0.15, "typescript": 0.15})
+    t_min: float = 0.05
+    max_steps: int = 0          # 0: bounded by --minutes only
+    minutes: float = 90.0
+    decay_frac: float = 0.25    # warmup-stable-decay: linear decay over the last quarter
+    eval_every: int = 100
+    eval_examples: int = 64
+    log_every: int = 10         # .item() syncs only on logged steps
+    ckpt_minutes: float = 5.0
+    seed: int = 1234
+    threads: int = 2
+
+
+def tiny_config():
+    return TrainConfig(model=ModelConfig(vocab_size=8192, n_layer=2, n_head=2, d_model=64, d_ff=128),
+                       seq_len=96, max_mid=24, max_suffix=24, batch=4, eval_every=5, log_every=1,
+                       eval_examples=8, max_steps=10, minutes=2, warmup=2)
+
+
+def gpu_config():
+    """One lent H100/H200 for about 7 minutes of training: ~17 M parameters, 64 K-token batches."""
+    return TrainConfig(model=ModelConfig(n_layer=8, n_head=6, d_model=384, d_ff=1536), batch=128,
+                       lr=1.5e-3, warmup=150, eval_every=200, log_every=20, minutes=7)
