@@ -13,9 +13,9 @@ Objective (shifted, as Dream / DiffuCoder / Fast-dLLM v2: the state at i-1 predi
   * then block-diffusion adaptation: [clean sequence ; noisy middle] in one pass with the BD3-LM
     block mask, one block size per batch; a masked token is predicted from the state one position
     before it inside its noisy block (a block's first token from the last clean token's state,
-    i.e. the next-token loss), weighted by the inverse of the block's masked fraction; the
-    middle's last block is padded with <eom> targets whose weight is `eom_fill_weight` and which
-    are left out of the normaliser and of the held-out figure.
+    i.e. the next-token loss), weighted by the inverse of the block's masked fraction, with
+    BD3-LM's clipped mask rates (t in `t_range`); the middle's last block is filled with masks
+    that have no target, as at inference (see dcoder/objective.py).
 With `ModelConfig.shift = False` (the first model's objective, kept for comparison) a masked
 token predicts itself and there is no next-token phase.
 
@@ -101,7 +101,7 @@ def main():
     if args.model:
         cfg.model = ModelConfig(**{**asdict(cfg.model), **json.loads(args.model)})
     if args.unshifted:
-        cfg.model.shift, cfg.ar_frac, cfg.aux_weight = False, 0.0, 0.5
+        cfg.model.shift, cfg.ar_frac, cfg.aux_weight, cfg.t_range = False, 0.0, 0.5, (0.05, 1.0)
         cfg.block_sizes, cfg.block_probs = (1, 2, 4, 8, 16, 32), (0.15, 0.08, 0.08, 0.14, 0.40, 0.15)
     torch.set_num_threads(cfg.threads if args.device == "cpu" else 8)
     os.makedirs(args.out, exist_ok=True)

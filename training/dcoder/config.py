@@ -20,11 +20,10 @@ class TrainConfig:
     ar_frac: float = 0.8        # share of the time budget spent on next-token training only
     plain_frac: float = 0.25    # share of plain file windows among next-token examples
     aux_weight: float = 1.0     # next-token loss beside the diffusion loss in the adaptation phase
-    eom_fill_weight: float = 0.1
     block_sizes: tuple = (4, 8, 16, 32)
     block_probs: tuple = (0.15, 0.2, 0.45, 0.2)
     lang_weights: dict = field(default_factory=lambda: {"python": 0.7, "javascript": 0.15, "typescript": 0.15})
-    t_min: float = 0.05
+    t_range: tuple = (0.3, 0.8)  # per-block mask rate in the adaptation phase (BD3-LM's clipping)
     max_steps: int = 0          # 0: bounded by --minutes only
     minutes: float = 90.0
     decay_frac: float = 0.25    # warmup-stable-decay: linear decay over the last quarter

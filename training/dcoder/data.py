@@ -45,8 +45,7 @@ def draw_batch(data, cfg, rng, diffusion):
     if not diffusion:
         return None, make_batch(data.batch(cfg.batch, cfg.plain_frac), None, data.sp, rng)
     block = rng.choices(cfg.block_sizes, cfg.block_probs)[0]
-    return block, make_batch(data.batch(cfg.batch), block, data.sp, rng, cfg.model.shift, cfg.t_min,
-                             cfg.eom_fill_weight)
+    return block, make_batch(data.batch(cfg.batch), block, data.sp, rng, cfg.model.shift, cfg.t_range)
 
 
 class _Batches(torch.utils.data.IterableDataset):

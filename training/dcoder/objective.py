@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 
-def make_batch(examples, block, sp, rng, shift=True, t_min=0.05, eom_fill_weight=0.1, t_fixed=None):
+def make_batch(examples, block, sp, rng, shift=True, t_range=(0.3, 0.8), t_fixed=None):
     """Tensors for one training step, as a dict (small: no L x L mask).
 
     block None: the clean stream only (next-token). Otherwise the noisy middle follows the clean
@@ -31,6 +31,9 @@ def make_batch(examples, block, sp, rng, shift=True, t_min=0.05, eom_fill_weight
     if block is None:
         return {**out, "ids": clean, "pos": torch.arange(L).expand(B, L).contiguous()}
     s = 1 if shift else 0
+    # the middle's last block is filled up to `block` positions: at inference a block always holds
+    # `block` masks, so the fill positions are masks here too, with no target (the decoder takes
+    # <eom> only at the leftmost undecided position, so what they would say is never used)
     spans = [min(-(-e.mid_len // block) * block, L - e.mid_start + block - 1) for e in examples]
     M = max(spans)
     noisy = torch.full((B, M), sp["pad"], dtype=torch.long)
@@ -43,13 +46,14 @@ def make_batch(examples, block, sp, rng, shift=True, t_min=0.05, eom_fill_weight
     nstart = torch.zeros((B, M), dtype=torch.long)      # absolute start of its block
     for b, e in enumerate(examples):
         span = spans[b]
-        mid = e.ids[e.mid_start:e.mid_start + e.mid_len] + [sp["eom"]] * (span - e.mid_len)
+        mid = e.ids[e.mid_start:e.mid_start + e.mid_len]
         for j0 in range(0, span, block):
             j1 = min(j0 + block, span)
-            t = t_fixed if t_fixed is not None else t_min + (1 - t_min) * rng.random()
-            masked = [rng.random() < t for _ in range(j0, j1)]
+            # BD3-LM's clipped mask rates: far lower gradient variance than t ~ U(0, 1]
+            t = t_fixed if t_fixed is not None else t_range[0] + (t_range[1] - t_range[0]) * rng.random()
+            masked = [j >= e.mid_len or rng.random() < t for j in range(j0, j1)]
             # positions this block's noisy states predict (shifted: all but its first token)
-            scored = range(j0 + s, j1)
+            scored = range(j0 + s, min(j1, e.mid_len))
             if len(scored) and not any(masked[j - j0] for j in scored):
                 masked[rng.choice(scored) - j0] = True
             n_scored = sum(masked[j - j0] for j in scored)
@@ -60,9 +64,8 @@ def make_batch(examples, block, sp, rng, shift=True, t_min=0.05, eom_fill_weight
             for j in scored:
                 if masked[j - j0]:
                     target[b, j - s] = mid[j]
-                    # the first <eom> ends the middle; the padding after it barely counts
-                    weight[b, j - s] = w * (1.0 if j < e.mid_len else eom_fill_weight)
-                    real[b, j - s] = j < e.mid_len
+                    weight[b, j - s] = w
+                    real[b, j - s] = True
             if s and masked[0] and j0 < e.mid_len:
                 first[b, e.mid_start + j0 - 1] = True
             nblock[b, j0:j1] = j0 // block

@@ -46,22 +46,29 @@ class BlockMaskTest(unittest.TestCase):
         ex = [example(), example(mid_len=5, length=25)]
         b = make_batch(ex, 4, SP, random.Random(0), t_fixed=1.0)      # everything masked
         t, w, real = b["diff_target"], b["diff_weight"], b["real"]
-        mid0 = ex[0].ids[20:31] + [EOM]
+        mid0 = ex[0].ids[20:31]                                       # 10 tokens and the real <eom>
         for j in range(12):
-            if j % 4 == 3:      # a block's last state predicts the next block's first token: not scored
+            if j % 4 == 3 or j + 1 >= 11:
+                # a block's last state predicts the next block's first token, and nothing
+                # predicts past the real <eom>: not scored
                 self.assertEqual(int(t[0, j]), -100)
             else:
                 self.assertEqual(int(t[0, j]), mid0[j + 1])
-        # example 1: middle of 5 (4 tokens + <eom>), second block is padding
-        self.assertEqual(int(t[1, 3]), -100)
-        self.assertEqual([int(x) for x in t[1, 4:7]], [EOM] * 3)
-        self.assertEqual(bool(real[1, 4]), False)                     # padding <eom>s are not real
-        self.assertAlmostEqual(float(w[1, 4]), 0.1)                   # and weigh little
+        self.assertEqual(int(t[0, 9]), EOM)                           # the real end is a target
         self.assertEqual(float(w[0, 0]), 1.0)
+        self.assertTrue(bool(real[0, 0]))
+        # example 1: 4 tokens + <eom> (which opens block 2); the rest of block 2 is fill
+        self.assertEqual([int(x) for x in t[1, :3]], ex[1].ids[21:24])
+        self.assertTrue((t[1, 3:] == -100).all())                     # fill has no target
+        L = 40
+        self.assertTrue((b["ids"][1, L + 5:L + 8] == MASK).all())     # fill is masks, as at inference
         # block-first tokens are scored from the clean state before them
         self.assertTrue(bool(b["first"][0, 19]) and bool(b["first"][0, 23]) and bool(b["first"][0, 27]))
         self.assertTrue(bool(b["first"][1, 23]))                      # example 1's real <eom> opens block 2
-        self.assertFalse(bool(b["first"][1, 27]))                     # then only padding
+
+    def test_fill_is_masked_even_at_low_rates(self):
+        b = make_batch([example(mid_len=5, length=25)], 4, SP, random.Random(0), t_fixed=0.0)
+        self.assertTrue((b["ids"][0, 40 + 5:40 + 8] == MASK).all())
 
     def test_unshifted_targets_predict_themselves(self):
         ex = [example()]
