@@ -60,11 +60,11 @@ OBJECTIVE_SHIFTED = """the first 80 % of the training time is next-token predict
 fill-in-the-middle examples (SPM order; cut at whole lines, several lines, the rest of a line, random
 character spans, the end of a file, and 3 % empty middles) and on plain file windows (25 %); the
 rest is block-diffusion adaptation: BD3-LM's one-pass block mask over `[clean sequence ; noisy
-middle]`, one block size per batch from 4, 8, 16, 32, each block masked with its own rate, a masked
-token predicted from the state one position before it (a block's first token from the last clean
-token), weighted by the inverse of the block's masked fraction, plus the next-token loss. The
-`<eom>` padding after a middle's end weighs 0.1 and is left out of the normaliser, and the decoder
-commits `<eom>` only at the leftmost undecided position."""
+middle]`, one block size per batch from 4, 8, 16, 32, each block masked with its own rate in
+[0.3, 0.8], a masked token predicted from the state one position before it (a block's first token
+from the last clean token), weighted by the inverse of the block's masked fraction, plus the
+next-token loss. Past a middle's end the last block holds masks without targets, as at inference,
+and the decoder commits `<eom>` only at the leftmost undecided position."""
 OBJECTIVE_UNSHIFTED = """absorbing-state masked diffusion in which a masked position predicts its own
 token, BD3-LM's one-pass block mask, block sizes 1-32, plus a 0.5-weighted next-token loss."""
 
