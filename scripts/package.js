@@ -17,13 +17,15 @@ if (!TARGETS.includes(target)) {
 const [platform, arch] = target.split('-');
 const bin = path.join(root, 'node_modules/onnxruntime-node/bin/napi-v6', platform, arch);
 if (!fs.existsSync(bin)) throw new Error(`onnxruntime-node has no binaries at ${bin}`);
+const bundled = require('../src/defaults.json').model;
 for (const f of ['manifest.json', 'model.onnx', 'tokenizer.json']) {
-  const model = path.join('models', require('../src/defaults.json').model);
+  const model = path.join('models', bundled);
   if (!fs.existsSync(path.join(root, model, f))) throw new Error(`${model}/${f} is missing`);
 }
 
 const ignore = fs
   .readFileSync(path.join(root, '.vscodeignore'), 'utf8')
+  .replaceAll('models/BUNDLED_MODEL/', `models/${bundled}/`)
   .replace('!node_modules/onnxruntime-node/bin/napi-v6/linux/x64/**', `!node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/**`);
 const ignoreFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dc-vsce-')), '.vscodeignore');
 fs.writeFileSync(ignoreFile, ignore);
