@@ -37,6 +37,47 @@ export const SETTINGS = Object.freeze({
   modelDirectory: '',
   /** 0: the engine decides (AUTO_THREADS_MAX). */
   'engine.threads': 0,
+  /** Where completions come from: 'local' (the child process) or a remote kind (REMOTE_KINDS). */
+  'engine.kind': 'local',
+  /** Empty: the kind's documented default (REMOTE.baseUrls). */
+  'engine.baseUrl': '',
+  /** Empty: the kind's default model (REMOTE.models); ollama needs one. */
+  'engine.model': '',
+});
+
+/** The remote engine kinds, each an HTTP API (src/remote/kinds/). */
+export const REMOTE_KINDS = ['mercury', 'fim-api', 'ollama', 'llama-server'] as const;
+
+/** The remote engine: where each kind lives by default, and how failures are handled. */
+export const REMOTE = Object.freeze({
+  baseUrls: {
+    mercury: 'https://api.inceptionlabs.ai/v1',
+    'fim-api': 'http://127.0.0.1:8787/v1',
+    ollama: 'http://127.0.0.1:11434',
+    'llama-server': 'http://127.0.0.1:8080',
+  },
+  models: { mercury: 'mercury-coder', 'fim-api': '', ollama: '', 'llama-server': '' },
+  /** Whole request, first byte to last, before it is aborted. */
+  timeoutMs: 10_000,
+  /** Consecutive failures after which completions fall back to the local engine. */
+  failuresBeforeFallback: 3,
+  /** How long the fallback lasts before the remote engine is tried again. */
+  fallbackMs: 60_000,
+  /** A 429 without a usable Retry-After waits this long. */
+  retryAfterMs: 5_000,
+});
+
+/** `diffusion-coder serve`: where it listens and what it accepts. */
+export const SERVE = Object.freeze({
+  host: '127.0.0.1',
+  port: 8787,
+  maxBodyBytes: 256 * 1024,
+  /** A request (body read, queue and decode) answered 504 after this long. */
+  requestTimeoutMs: 30_000,
+  /** Requests waiting for the engine before new ones get 503. */
+  maxQueue: 32,
+  /** Binding beyond loopback requires this environment variable to hold the bearer token. */
+  tokenEnv: 'DC_SERVE_TOKEN',
 });
 
 /** What the editor sends the model around the cursor, and what it refuses. */

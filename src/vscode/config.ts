@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { CompleterSettings } from '../completion/completer';
 import { ContextLimits } from '../completion/context';
-import { DEFAULT_LIMITS, SETTINGS } from '../defaults';
+import { DEFAULT_LIMITS, REMOTE, SETTINGS } from '../defaults';
+import { isRemoteKind, RemoteKind } from '../remote/kinds';
 
 export const SECTION = 'diffusionCoder';
 
@@ -49,3 +50,18 @@ export function engineSettings(bundledModelDir: string): EngineSettings {
 
 export const affectsEngine = (e: vscode.ConfigurationChangeEvent) =>
   e.affectsConfiguration(`${SECTION}.modelDirectory`) || e.affectsConfiguration(`${SECTION}.engine.threads`);
+
+/** The engine kind; a remote kind with its base URL and model (empty settings: the kind's defaults). */
+export type EngineChoice = { kind: 'local' } | { kind: RemoteKind; baseUrl: string; model: string };
+
+export function engineChoice(): EngineChoice {
+  const c = section();
+  const kind = c.get<string>('engine.kind', SETTINGS['engine.kind']);
+  if (!isRemoteKind(kind)) return { kind: 'local' };
+  const baseUrl = c.get<string>('engine.baseUrl', SETTINGS['engine.baseUrl']) || REMOTE.baseUrls[kind];
+  const model = c.get<string>('engine.model', SETTINGS['engine.model']) || REMOTE.models[kind];
+  return { kind, baseUrl, model };
+}
+
+export const affectsEngineChoice = (e: vscode.ConfigurationChangeEvent) =>
+  ['engine.kind', 'engine.baseUrl', 'engine.model'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));

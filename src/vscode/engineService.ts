@@ -1,15 +1,21 @@
-// Owns the engine child process for the extension: starts it without blocking, follows the
-// engine settings, tells the user clearly when the model is missing or the engine fails, and
-// fans every infill's begin / steps / end out to the panel and the status bar.
+// Owns the engines for the extension: the local child process (started without blocking) and,
+// when `diffusionCoder.engine.kind` names one, the remote engine in front of it (with fallback to
+// the local one). Follows the engine settings, tells the user clearly when the model is missing,
+// the engine fails or the remote refuses, and fans every infill's begin / steps / end out to the
+// panel and the status bar, with where the completion came from.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { EngineClient } from '../client/engineClient';
+import { InfillEngine } from '../client/infillEngine';
 import { EngineState } from '../client/lifecycle';
 import { EngineFn } from '../completion/completer';
 import { BUNDLED_MODEL_FOLDER, ENGINE_ENTRY } from '../defaults';
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
-import { affectsEngine, engineSettings, SECTION } from './config';
+import { FallbackEngine, FallbackEvent } from '../remote/fallback';
+import { RemoteEngine } from '../remote/remoteEngine';
+import { onApiKeyChange, readApiKey } from './apiKey';
+import { affectsEngine, affectsEngineChoice, EngineChoice, engineChoice, engineSettings, SECTION } from './config';
 
 export type InfillSource = 'inline' | 'fim';
 
@@ -29,6 +35,18 @@ export interface InfillEnd {
   cancelled?: boolean;
 }
 
+/** Where completions come from now, for the status bar. */
+export interface SourceInfo {
+  /** 'local', or the remote kind. */
+  kind: EngineChoice['kind'];
+  /** The remote's URL and model, for the tooltip. */
+  where?: string;
+  /** The remote failed repeatedly: completions come from the local engine for now. */
+  fallback?: boolean;
+  /** The remote's last failure, until a request succeeds. */
+  error?: string;
+}
+
 export class EngineService implements vscode.Disposable {
   readonly client: EngineClient;
   /** Milliseconds from activation to the first 'ready'. */
@@ -42,6 +60,10 @@ export class EngineService implements vscode.Disposable {
   readonly onDidStep = this.stepEmitter.event;
   readonly onDidEnd = this.endEmitter.event;
   readonly onDidChangeState = this.stateEmitter.event;
+  private readonly sourceEmitter = new vscode.EventEmitter<SourceInfo>();
+  readonly onDidChangeSource = this.sourceEmitter.event;
+  source: SourceInfo = { kind: 'local' };
+  private remote?: FallbackEngine;
 
   private readonly disposables: vscode.Disposable[] = [];
   private nextId = 1;
@@ -49,7 +71,7 @@ export class EngineService implements vscode.Disposable {
   private modelDir: string;
 
   constructor(
-    ctx: vscode.ExtensionContext,
+    private readonly ctx: vscode.ExtensionContext,
     private readonly log: vscode.LogOutputChannel,
     private readonly activatedAt: number,
   ) {
@@ -65,6 +87,11 @@ export class EngineService implements vscode.Disposable {
     });
     this.client.on('state', (state: EngineState, detail?: string) => this.onState(state, detail));
     this.disposables.push(
+      this.sourceEmitter,
+      onApiKeyChange(ctx.secrets, () => void this.chooseEngine()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsEngineChoice(e)) void this.chooseEngine();
+      }),
       this.beginEmitter,
       this.stepEmitter,
       this.endEmitter,
@@ -80,9 +107,26 @@ export class EngineService implements vscode.Disposable {
     );
   }
 
-  /** Starts the engine in the background; failures surface through the state handler. */
+  /** Starts the local engine in the background (a remote kind starts it only on fallback). */
   start(): void {
-    this.client.start().catch(() => undefined);
+    if (this.source.kind === 'local') this.client.start().catch(() => undefined);
+  }
+
+  /** Builds the remote engine the settings name (with the key from SecretStorage), or none. */
+  async chooseEngine(): Promise<void> {
+    const choice = engineChoice();
+    if (choice.kind === 'local') {
+      this.remote = undefined;
+      this.setSource({ kind: 'local' });
+      this.log.info('completions from the local engine');
+      return;
+    }
+    const apiKey = await readApiKey(this.ctx.secrets);
+    const remote = new RemoteEngine({ ...choice, apiKey });
+    this.remote = new FallbackEngine(remote, this.client, (e) => this.onRemote(e));
+    const where = `${remote.url}${choice.model ? ` (model ${choice.model})` : ''}`;
+    this.setSource({ kind: choice.kind, where });
+    this.log.info(`completions from ${choice.kind} at ${where}${apiKey ? ', with an API key' : ''}`);
   }
 
   async restart(): Promise<void> {
@@ -96,13 +140,14 @@ export class EngineService implements vscode.Disposable {
   /** An engine function for the completer or the FIM command, observed by panel and status bar. */
   infill(source: InfillSource): EngineFn {
     return async (params, signal, onStep) => {
-      if (this.client.state === 'error') {
+      const engine: InfillEngine = this.remote ?? this.client;
+      if (engine === this.client && this.client.state === 'error') {
         throw new EngineError('notLoaded', `engine failed (${this.client.lastError}); run "Diffusion Coder: Restart Engine"`);
       }
       const id = this.nextId++;
       this.beginEmitter.fire({ id, source, params });
       try {
-        const result = await this.client.infill(
+        const result = await engine.infill(
           { ...params, stream: true },
           {
             signal,
@@ -125,6 +170,29 @@ export class EngineService implements vscode.Disposable {
   dispose(): void {
     this.client.dispose();
     for (const d of this.disposables) d.dispose();
+  }
+
+  private setSource(s: SourceInfo): void {
+    this.source = s;
+    this.sourceEmitter.fire(s);
+  }
+
+  /** One log line and one status-bar change per remote event; the key never appears in either. */
+  private onRemote(e: FallbackEvent): void {
+    const s = this.source;
+    if (e.kind === 'ok') {
+      if (s.error || s.fallback !== (e.source === 'fallback')) this.setSource({ ...s, error: undefined, fallback: e.source === 'fallback' });
+    } else if (e.kind === 'error') {
+      this.log.warn(`${s.kind}: ${e.error.message} (failure ${e.failures} in a row)`);
+      this.setSource({ ...s, error: e.error.message });
+    } else if (e.kind === 'fallback') {
+      const secs = Math.round((e.untilMs - Date.now()) / 1000);
+      this.log.warn(`${s.kind} failed repeatedly (${e.error.message}): completions from the local engine for ${secs} s`);
+      this.setSource({ ...s, fallback: true, error: e.error.message });
+    } else {
+      this.log.info(`${s.kind}: trying the remote engine again`);
+      this.setSource({ ...s, fallback: false, error: undefined });
+    }
   }
 
   private onState(state: EngineState, detail?: string): void {

@@ -2,6 +2,7 @@
 // and status bar, and pushes every disposable into context.subscriptions.
 import * as vscode from 'vscode';
 import { Completer } from '../completion/completer';
+import { SET_API_KEY_COMMAND, setApiKey } from './apiKey';
 import { languageSettings, SECTION } from './config';
 import { EngineService } from './engineService';
 import { FIM_COMMAND, fillInTheMiddle } from './fimCommand';
@@ -38,13 +39,16 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
     vscode.commands.registerCommand(showPanel, () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`)),
     vscode.commands.registerCommand('diffusionCoder.showLog', () => log.show()),
     vscode.commands.registerCommand('diffusionCoder.restartEngine', () => engine.restart()),
+    vscode.commands.registerCommand(SET_API_KEY_COMMAND, () => setApiKey(context.secrets, log)),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       completer.cache.clear();
       if (languageSettings().enable) engine.start();
     }),
   );
-  if (languageSettings().enable) engine.start();
+  void engine.chooseEngine().then(() => {
+    if (languageSettings().enable) engine.start();
+  });
   return { engine, completer, provider, panel };
 }
 

@@ -1,5 +1,6 @@
-// Status bar item: engine state (starting / ready / error) and the last completion's latency
-// and speed; clicking it opens the denoising panel.
+// Status bar item: where completions come from (the local engine or a remote kind, and a fallback
+// to local), the engine state (starting / ready / error), a remote's last failure, and the last
+// completion's latency and speed; clicking it opens the denoising panel.
 import * as vscode from 'vscode';
 import { EngineState } from '../client/lifecycle';
 import { InfillResult } from '../protocol';
@@ -18,6 +19,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = command;
     this.disposables.push(
       engine.onDidChangeState((s) => this.render(s)),
+      engine.onDidChangeSource(() => this.render(engine.client.state)),
       engine.onDidEnd((e) => {
         if (!e.result) return;
         this.last = e.result;
@@ -33,9 +35,12 @@ export class StatusBar implements vscode.Disposable {
   }
 
   private render(state: EngineState): void {
+    const src = this.engine.source;
+    if (src.kind !== 'local' && !src.fallback) return this.renderRemote();
     const model = this.engine.client.model;
     const tip = new vscode.MarkdownString(undefined, true);
-    tip.appendMarkdown(`**Diffusion Coder**: engine ${state}\n\n`);
+    tip.appendMarkdown(`**Diffusion Coder**: local engine ${state}\n\n`);
+    if (src.fallback) tip.appendMarkdown(`The ${src.kind} engine failed repeatedly (${src.error ?? 'unknown'}): completions come from the local engine for now.\n\n`);
     if (model) tip.appendMarkdown(`Model: ${model.name} (${(model.params / 1e6).toFixed(1)} M params, ${model.threads} threads)\n\n`);
     if (this.engine.readyMs !== undefined) tip.appendMarkdown(`Ready ${this.engine.readyMs} ms after activation\n\n`);
     if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} steps, ${this.last.forwards} forward passes\n\n`);
@@ -43,14 +48,27 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown('Click to open the denoising panel.');
     this.item.tooltip = tip;
     this.item.backgroundColor = state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
-    this.item.text =
-      state === 'starting'
+    this.item.text = src.fallback
+      ? `$(warning) local (${src.kind} failing)`
+      : state === 'starting'
         ? '$(loading~spin) Diffusion Coder'
         : state === 'error'
           ? '$(error) Diffusion Coder'
           : state === 'stopped'
             ? '$(circle-slash) Diffusion Coder'
             : `$(sparkle) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}`;
+  }
+
+  private renderRemote(): void {
+    const src = this.engine.source;
+    const tip = new vscode.MarkdownString(undefined, true);
+    tip.appendMarkdown(`**Diffusion Coder**: completions from **${src.kind}** at ${src.where ?? ''}; the text around the cursor is sent there.\n\n`);
+    if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} streamed chunks\n\n`);
+    if (src.error) tip.appendMarkdown(`Last failure: ${src.error}\n\n`);
+    tip.appendMarkdown('Click to open the denoising panel.');
+    this.item.tooltip = tip;
+    this.item.backgroundColor = src.error ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.text = src.error ? `$(warning) ${src.kind}: ${src.error.split(':')[0]}` : `$(cloud) ${src.kind}${this.last ? ` · ${this.speed(this.last)}` : ''}`;
   }
 
   private speed(r: InfillResult): string {
