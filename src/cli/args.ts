@@ -1,4 +1,5 @@
 // Command-line argument parsing for `diffusion-coder` (pure, unit-tested).
+import { SERVE } from '../defaults';
 import { InfillMode } from '../protocol';
 
 export interface InfillArgs {
@@ -22,7 +23,17 @@ export interface ParityArgs {
   model?: string;
 }
 
-export type CliArgs = InfillArgs | ParityArgs | { command: 'help' };
+export interface ServeArgs {
+  command: 'serve';
+  port: number;
+  host: string;
+  /** Explicit consent to bind beyond loopback (a bearer token is required too). */
+  public: boolean;
+  model?: string;
+  threads?: number;
+}
+
+export type CliArgs = InfillArgs | ParityArgs | ServeArgs | { command: 'help' };
 
 export class UsageError extends Error {}
 
@@ -34,6 +45,10 @@ export const USAGE = `usage:
   diffusion-coder infill --jsonl              JSON lines {"id","prefix","suffix","maxTokens"?,"mode"?} on stdin;
                                               one line out for each: the result, or {"id","line","error"}
   diffusion-coder parity [--model DIR]        check the ONNX model against its parity.json
+  diffusion-coder serve [--port N] [--host H] [--public] [--model DIR] [--threads N]
+                                              serve the engine as POST /v1/fim/completions and GET /health
+                                              (default ${SERVE.host}:${SERVE.port}; a host beyond loopback needs
+                                              --public and a bearer token in $${SERVE.tokenEnv})
 options:
   --show-steps        animate the denoising (in place on a terminal, one line per step otherwise)
   --ar                autoregressive baseline (one token per forward pass, same weights)
@@ -67,6 +82,7 @@ export function parseArgs(argv: string[]): CliArgs {
     if (rest.includes('--model') && !a.model) throw new UsageError('--model needs a value');
     return a;
   }
+  if (command === 'serve') return parseServe(rest);
   if (command !== 'infill') throw new UsageError(`unknown command "${command}"`);
   const a: InfillArgs = { command: 'infill', jsonl: false, showSteps: false, ar: false, mode: 'auto' };
   for (let i = 0; i < rest.length; i++) {
@@ -106,6 +122,29 @@ export function parseArgs(argv: string[]): CliArgs {
   if (!a.jsonl && !a.file) throw new UsageError('infill needs a FILE (or --jsonl)');
   if (a.jsonl && a.showSteps) throw new UsageError('--show-steps cannot be combined with --jsonl');
   return a;
+}
+
+function parseServe(rest: string[]): ServeArgs {
+  const a: ServeArgs = { command: 'serve', port: SERVE.port, host: SERVE.host, public: false };
+  for (let i = 0; i < rest.length; i++) {
+    const t = rest[i];
+    if (t === '--port') a.port = num(t, rest[++i], 0, 65535);
+    else if (t === '--threads') a.threads = num(t, rest[++i], 1, 256);
+    else if (t === '--public') a.public = true;
+    else if (t === '--host' || t === '--model') {
+      const v = rest[++i];
+      if (!v) throw new UsageError(`${t} needs a value`);
+      if (t === '--host') a.host = v;
+      else a.model = v;
+    } else throw new UsageError(`unknown option ${t}`);
+  }
+  if (!isLoopback(a.host) && !a.public) throw new UsageError(`--host ${a.host} is beyond loopback: add --public (and set ${SERVE.tokenEnv})`);
+  return a;
+}
+
+/** 127.0.0.0/8, ::1 and localhost. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 export const CURSOR = '<|cursor|>';

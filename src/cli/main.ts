@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `diffusion-coder`: infill from the command line through the engine child process, a JSON-lines
-// mode for scripts (evaluation, benchmark), and a parity check of a model folder.
+// mode for scripts (evaluation, benchmark), a parity check of a model folder, and `serve`.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
@@ -11,6 +11,7 @@ import { CliArgs, InfillArgs, parseArgs, splitAtCursor, USAGE, UsageError } from
 import { parseJsonlLine } from './jsonl';
 import { checkParity } from './parity';
 import { StepPrinter } from './render';
+import { serve } from '../serve/serve';
 
 function client(a: { model?: string; threads?: number }): EngineClient {
   return new EngineClient({
@@ -102,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (args.command === 'help') process.stdout.write(USAGE + '\n');
+    else if (args.command === 'serve') return await serve(args);
     else if (args.command === 'parity') return (await checkParity(args.model ?? defaultModelDir())) ? 0 : 1;
     else if (args.jsonl) return (await infillJsonl(args)) > 0 ? 1 : 0;
     else await infillFile(args);
