@@ -1,6 +1,7 @@
 // CLI argument parsing and cursor placement, including the errors a user can make.
 import * as assert from 'assert';
-import { parseArgs, splitAtCursor } from '../../../src/cli/args';
+import { isLoopback, parseArgs, splitAtCursor } from '../../../src/cli/args';
+import { SERVE } from '../../../src/defaults';
 
 describe('cli arguments', () => {
   const errors: [string[], RegExp][] = [
@@ -32,5 +33,16 @@ describe('cli arguments', () => {
     assert.throws(() => splitAtCursor('ab', { line: 1, col: 9 }), /has 2 characters/);
     assert.throws(() => splitAtCursor('no marker'), /marker/);
     assert.throws(() => splitAtCursor('<|cursor|><|cursor|>'), /more than one/);
+  });
+
+  it('serve: loopback by default, a public host only with --public', () => {
+    assert.deepStrictEqual(parseArgs(['serve']), { command: 'serve', port: SERVE.port, host: SERVE.host, public: false });
+    assert.deepStrictEqual(parseArgs(['serve', '--port', '9000', '--host', '::1']), { command: 'serve', port: 9000, host: '::1', public: false });
+    assert.throws(() => parseArgs(['serve', '--host', '0.0.0.0']), /beyond loopback: add --public/);
+    assert.strictEqual((parseArgs(['serve', '--host', '0.0.0.0', '--public']) as { public: boolean }).public, true);
+    assert.throws(() => parseArgs(['serve', '--port', '70000']), /--port/);
+    assert.throws(() => parseArgs(['serve', '--token', 'x']), /unknown option/);
+    assert.ok(isLoopback('127.0.0.1') && isLoopback('127.1.2.3') && isLoopback('localhost') && isLoopback('::1'));
+    assert.ok(!isLoopback('0.0.0.0') && !isLoopback('192.168.1.2') && !isLoopback('::'));
   });
 });
