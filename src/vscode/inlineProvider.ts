@@ -6,6 +6,7 @@ import { Completer, CompletionOutcome } from '../completion/completer';
 import { extractContext } from '../completion/context';
 import { codeRightOfCursor } from '../completion/mode';
 import { EngineError } from '../protocol';
+import { RemoteError } from '../remote/remoteError';
 import { abortSignalFor } from './cancel';
 import { languageSettings } from './config';
 import { indentStyle, textSource } from './document';
@@ -45,8 +46,8 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       if (out.kind === 'cancelled' || !out.text || token.isCancellationRequested) return undefined;
       return [new vscode.InlineCompletionItem(out.text, new vscode.Range(pos, pos))];
     } catch (e) {
-      // A stopped or failed engine is reported once by the engine service, not per keystroke.
-      const quiet = e instanceof EngineError && e.code === 'notLoaded';
+      // A stopped or failed engine, or a remote failure, is reported once by the engine service.
+      const quiet = (e instanceof EngineError && e.code === 'notLoaded') || e instanceof RemoteError;
       this.log[quiet ? 'debug' : 'warn'](`completion failed: ${(e as Error).message}`);
       return undefined;
     } finally {

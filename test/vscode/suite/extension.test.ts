@@ -1,10 +1,15 @@
 // Extension-host tests against the installed extension and the real engine and model:
 // activation, inline completions (engine, cache, typed-through), the FIM command, the panel,
-// a missing model, and recovery after the engine process is killed. Prints measured figures.
+// a missing model, recovery after the engine process is killed, and ghost text through the
+// remote engine (kind fim-api) from a `serve` server on 127.0.0.1. Prints measured figures.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import type { InfillEngine } from '../../../src/client/infillEngine';
+import { createServer } from '../../../src/serve/server';
 import type { DiffusionCoderApi } from '../../../src/vscode/extension';
 
 const EXT_ID = 'diffusion-coder.diffusion-coder';
@@ -65,7 +70,7 @@ describe('Diffusion Coder in a real VS Code extension host', function () {
     assert.ok(api.engine.readyMs !== undefined);
     figure('activation_to_ready_ms', api.engine.readyMs);
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ['fillInTheMiddle', 'showPanel', 'showLog', 'restartEngine']) assert.ok(commands.includes(`diffusionCoder.${c}`), c);
+    for (const c of ['fillInTheMiddle', 'showPanel', 'showLog', 'restartEngine', 'setApiKey']) assert.ok(commands.includes(`diffusionCoder.${c}`), c);
   });
 
   it('the inline provider completes from the real engine, then from the cache and typed-through', async () => {
@@ -171,5 +176,37 @@ describe('Diffusion Coder in a real VS Code extension host', function () {
     await vscode.commands.executeCommand('diffusionCoder.restartEngine');
     await until('engine ready', () => api.engine.client.state === 'ready');
     assert.notStrictEqual(api.engine.client.pid, pid);
+  });
+
+  it('with engine.kind fim-api pointed at serve, completions come through HTTP and the status bar says so', async () => {
+    // serve's HTTP layer over this extension's own engine process, on loopback.
+    let requests = 0;
+    const engine: InfillEngine = { infill: (p, o) => (requests++, api.engine.client.infill(p, o)) };
+    const server: http.Server = createServer({ engine, modelName: 'bundled', maxTokensLimit: 256 });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const cfg = vscode.workspace.getConfiguration('diffusionCoder');
+    try {
+      const editor = await openFixture();
+      const pos = await typeAt(editor, BODY_LINES[5], 'r');
+      api.completer.cache.clear();
+      const local = await provide(editor.document, pos);
+      await cfg.update('engine.baseUrl', `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, vscode.ConfigurationTarget.Global);
+      await cfg.update('engine.kind', 'fim-api', vscode.ConfigurationTarget.Global);
+      await until('remote source', () => api.engine.source.kind === 'fim-api');
+      api.completer.cache.clear();
+      const t0 = performance.now();
+      const text = await provide(editor.document, pos);
+      figure('provider_remote_serve_ms', performance.now() - t0);
+      assert.strictEqual(api.provider.lastOutcome?.kind === 'completion' && api.provider.lastOutcome.source, 'engine');
+      assert.ok(requests >= 1, 'the request went through serve');
+      assert.strictEqual(text, local, 'the same ghost text as the local engine');
+      assert.ok(!api.engine.source.error && !api.engine.source.fallback, JSON.stringify(api.engine.source));
+    } finally {
+      await cfg.update('engine.kind', undefined, vscode.ConfigurationTarget.Global);
+      await cfg.update('engine.baseUrl', undefined, vscode.ConfigurationTarget.Global);
+      server.closeAllConnections();
+      server.close();
+    }
+    await until('local source', () => api.engine.source.kind === 'local');
   });
 });
