@@ -1,7 +1,8 @@
 // `npm run bench`: end-to-end latency of the engine child process on fixed held-out cases
 // (bench/cases.jsonl), diffusion and the autoregressive baseline on the same weights in the
 // same run: free-running (each decoder stops where it likes) and at matched output (both produce
-// exactly the reference middle's token count). Prints a table, then one JSON line.
+// exactly the reference middle's token count); then the remote path through `serve` on loopback
+// (remotePath.ts). Prints a table, then one JSON line.
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineClient } from '../client/engineClient';
@@ -9,6 +10,7 @@ import { BENCH_THREADS, DECODE, defaultModelDir, enginePath, packageRoot } from 
 import { readModelFolder } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
 import { InfillParams, InfillResult } from '../protocol';
+import { remotePath } from './remotePath';
 
 interface Case {
   id: string;
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
   const dmx = await matched(c, multi, tok, false);
   const amx = await matched(c, multi, tok, true);
   const rss = (await c.status()).stats.rssMb;
+  const remote = await remotePath(c, single, 3, 4);
   c.dispose();
 
   const rows: [string, Summary][] = [
@@ -143,6 +146,12 @@ async function main(): Promise<void> {
   for (const [name, s] of rows) {
     console.log(`${name.padEnd(w)} | ${String(s.n).padStart(4)} | ${String(s.p50_ms).padStart(6)} | ${String(s.p95_ms).padStart(6)} | ${String(s.forwards_per_token).padStart(9)} | ${String(s.tokens_per_s).padStart(5)} | ${String(s.mean_tokens).padStart(6)}`);
   }
+  const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 10) / 10;
+  console.log(
+    `remote path (serve on 127.0.0.1, fim-api, single-line, ${remote.remote_ms.length} requests): p50 ${q(remote.remote_ms, 0.5)} ms, p95 ${q(remote.remote_ms, 0.95)} ms; ` +
+      `child process directly: p50 ${q(remote.direct_ms, 0.5)} ms, p95 ${q(remote.direct_ms, 0.95)} ms; same text ${remote.same_text}/${remote.remote_ms.length}`,
+  );
+  console.log(`4 concurrent clients: ${remote.concurrent_rps.toFixed(1)} requests/s, p50 ${q(remote.concurrent_ms, 0.5)} ms, p95 ${q(remote.concurrent_ms, 0.95)} ms`);
   const pick = (s: Summary) => ({ p50_ms: s.p50_ms, p95_ms: s.p95_ms, forwards_per_token: s.forwards_per_token, tokens_per_s: s.tokens_per_s });
   const r2 = (v: number) => Math.round(v * 100) / 100;
   const out = {
@@ -161,6 +170,9 @@ async function main(): Promise<void> {
     ready_ms: Math.round(readyMs),
     rss_mb: rss,
     context_cache_hit_rate: r2((ds.hits + dm.hits) / Math.max(1, ds.lookups + dm.lookups)),
+    remote_single_line: { p50_ms: q(remote.remote_ms, 0.5), p95_ms: q(remote.remote_ms, 0.95) },
+    remote_overhead_p50_ms: r2(quantile(remote.remote_ms, 0.5) - quantile(remote.direct_ms, 0.5)),
+    remote_concurrent_4: { requests_per_s: r2(remote.concurrent_rps), p95_ms: q(remote.concurrent_ms, 0.95) },
   };
   console.log(JSON.stringify(out));
 }
