@@ -178,7 +178,7 @@ describe('Diffusion Coder in a real VS Code extension host', function () {
     assert.notStrictEqual(api.engine.client.pid, pid);
   });
 
-  it('with engine.kind fim-api pointed at serve, completions come through HTTP and the status bar says so', async () => {
+  it('with engine.kind fim-api pointed at serve, completions come through HTTP and the engine source says so', async () => {
     // serve's HTTP layer over this extension's own engine process, on loopback.
     let requests = 0;
     const engine: InfillEngine = { infill: (p, o) => (requests++, api.engine.client.infill(p, o)) };
