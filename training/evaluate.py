@@ -1,7 +1,7 @@
 """Score a model folder with the engine's own sampler (through `node dist/cli.js infill --jsonl`).
 
 Usage:
-    npm run build && /usr/bin/python3 training/evaluate.py [--model models/dcoder-14m]
+    npm run build && /usr/bin/python3 training/evaluate.py [--model models/NAME]
         [--multi-every 20] [--held-out 100] [--card]
 
 Reports, for diffusion decoding, one-token-per-pass (AR) decoding of the same weights, and the
