@@ -17,8 +17,8 @@ def make_batch(examples, block, sp, rng, shift=True, t_range=(0.3, 0.8), t_fixed
 
     block None: the clean stream only (next-token). Otherwise the noisy middle follows the clean
     sequence: ids / pos [B, L+M]; nstart / nblock [B, M] (each noisy token's block start and id,
-    from which `attention_mask` builds the mask on the device); diff_target / diff_weight [B, M];
-    real [B, M] (targets that are real middle tokens, for the held-out figure); first [B, L]
+    from which `attention_mask` builds the mask on the device); diff_target / diff_weight [B, M]
+    (every target is a real middle token: the fill has none); first [B, L]
     (clean positions whose next token is a masked real block-first token); n_mid (normaliser).
     """
     B, L = len(examples), len(examples[0].ids)
@@ -40,7 +40,6 @@ def make_batch(examples, block, sp, rng, shift=True, t_range=(0.3, 0.8), t_fixed
     npos = torch.zeros((B, M), dtype=torch.long)
     target = torch.full((B, M), -100, dtype=torch.long)
     weight = torch.zeros((B, M))
-    real = torch.zeros((B, M), dtype=torch.bool)
     first = torch.zeros((B, L), dtype=torch.bool)
     nblock = torch.full((B, M), -1, dtype=torch.long)   # block id of each noisy token (-k: padding)
     nstart = torch.zeros((B, M), dtype=torch.long)      # absolute start of its block
@@ -65,7 +64,6 @@ def make_batch(examples, block, sp, rng, shift=True, t_range=(0.3, 0.8), t_fixed
                 if masked[j - j0]:
                     target[b, j - s] = mid[j]
                     weight[b, j - s] = w
-                    real[b, j - s] = True
             if s and masked[0] and j0 < e.mid_len:
                 first[b, e.mid_start + j0 - 1] = True
             nblock[b, j0:j1] = j0 // block
@@ -75,7 +73,7 @@ def make_batch(examples, block, sp, rng, shift=True, t_range=(0.3, 0.8), t_fixed
     return {**out, "ids": torch.cat([clean, noisy], 1),
             "pos": torch.cat([torch.arange(L).expand(B, L), npos], 1),
             "nstart": nstart, "nblock": nblock, "diff_target": target, "diff_weight": weight,
-            "real": real, "first": first, "n_mid": torch.tensor(float(sum(e.mid_len for e in examples)))}
+            "first": first, "n_mid": torch.tensor(float(sum(e.mid_len for e in examples)))}
 
 
 def attention_mask(L, nstart=None, nblock=None):
@@ -115,8 +113,8 @@ def losses(model, batch):
         return None, ar, None
     ce = _ce(model, h[:, L:], batch["diff_target"])
     diff = (ce * batch["diff_weight"]).sum() / batch["n_mid"]
-    real, first = batch["real"], batch["first"]
-    masked_ce = ((ce * real).sum() + (ce_ar * first).sum()) / (real.sum() + first.sum()).clamp(min=1)
+    scored, first = batch["diff_target"] >= 0, batch["first"]
+    masked_ce = ((ce * scored).sum() + (ce_ar * first).sum()) / (scored.sum() + first.sum()).clamp(min=1)
     return diff, ar, masked_ce
 
 
@@ -126,7 +124,7 @@ def to_device(batch, device):
 
 @torch.no_grad()
 def held_out_loss(model, examples, sp, device, shift, block=16):
-    """Masked-token cross-entropy on real middle tokens (not the <eom> padding), block 16, t = 0.5."""
+    """Masked-token cross-entropy on the middle's tokens (its <eom> included), block 16, t = 0.5."""
     model.eval()
     rng = random.Random(0)
     tot = n = 0.0
