@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--lr", type=float)
     ap.add_argument("--seq-len", type=int)
     ap.add_argument("--python-share", type=float, help="share of Python examples (rest split JS/TS)")
+    ap.add_argument("--ar-frac", type=float, help="share of the budget on next-token training only (0: adapt from the start, e.g. after --init)")
     ap.add_argument("--unshifted", action="store_true", help="the first model's objective (for comparison)")
     ap.add_argument("--model", help="JSON ModelConfig fields, e.g. '{\"n_layer\": 8}'")
     ap.add_argument("--init", help="start from these weights (a checkpoint.pt) instead of random")
@@ -92,7 +93,7 @@ def main():
                     help="count --minutes in this process's CPU time (equal-compute comparisons on a shared machine)")
     args = ap.parse_args()
     cfg = tiny_config() if args.tiny else gpu_config() if args.gpu else TrainConfig()
-    for k in ("minutes", "max_steps", "batch", "lr", "seq_len", "threads"):
+    for k in ("minutes", "max_steps", "batch", "lr", "seq_len", "threads", "ar_frac"):
         if getattr(args, k) is not None:
             setattr(cfg, k, getattr(args, k))
     if args.python_share is not None:
