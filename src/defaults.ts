@@ -4,13 +4,14 @@
 // package.json's settings defaults are tied to SETTINGS by test/unit/defaults.test.ts.
 import * as path from 'path';
 import type { ContextLimits } from './completion/context';
+import type { MiddleLength } from './protocol';
 import defaults from './defaults.json';
 
 /** The bundled model's folder name under models/. */
 export const DEFAULT_MODEL: string = defaults.model;
 
 /** How a request is decoded when it does not say (InfillParams). */
-export const DECODE: {
+export interface DecodeDefaults {
   /** Confidence threshold (Fast-dLLM): commit every masked position at least this sure. */
   readonly threshold: number;
   /** With the threshold: every block finishes within this many steps (0: no budget). */
@@ -20,7 +21,10 @@ export const DECODE: {
   /** Cap for single-line requests: covers 99.8 % of HumanEval single lines in our tokenizer
    * (the longest is 53 tokens, the 99th percentile 35); reserving less leaves more context. */
   readonly singleLineMaxTokens: number;
-} = defaults.decode;
+  /** Natural-layout models: read the middle's length from the model before decoding (stages/middle.ts). */
+  readonly middleLength: MiddleLength;
+}
+export const DECODE = defaults.decode as DecodeDefaults;
 
 /** The extension's settings (package.json contributes.configuration, section diffusionCoder). */
 export const SETTINGS = Object.freeze({
@@ -37,6 +41,8 @@ export const SETTINGS = Object.freeze({
   modelDirectory: '',
   /** 0: the engine decides (AUTO_THREADS_MAX). */
   'engine.threads': 0,
+  /** The onnxruntime execution provider; a missing one falls back to the CPU. */
+  'engine.device': 'cpu',
   /** Where completions come from: 'local' (the child process) or a remote kind (REMOTE_KINDS). */
   'engine.kind': 'local',
   /** Empty: the kind's documented default (REMOTE.baseUrls). */

@@ -1,10 +1,12 @@
 // The one typed, versioned protocol between the engine child process and its clients
 // (extension, CLI, benchmark, evaluation). Every message is an Envelope over Node IPC.
 
-/** 2: InfillParams.maxSteps became stepBudget. */
-export const PROTOCOL_VERSION = 2;
+/** 2: InfillParams.maxSteps became stepBudget. 3: LoadParams.device/dualCache, ModelInfo.device, InfillParams.middleLength. */
+export const PROTOCOL_VERSION = 3;
 
 export type InfillMode = 'single' | 'multi' | 'auto';
+/** How a natural-layout model's middle length is set: read from the model first (`probe`), or the cap (`fixed`). */
+export type MiddleLength = 'probe' | 'fixed';
 export type StopReason = 'eom' | 'newline' | 'maxTokens' | 'contextFull';
 
 export interface InfillParams {
@@ -27,6 +29,8 @@ export interface InfillParams {
    * decoders at matched output with it; completions never set it).
    */
   exactTokens?: boolean;
+  /** Natural-layout models only (default: DECODE.middleLength). */
+  middleLength?: MiddleLength;
   /** Send StepEvents for this request. */
   stream?: boolean;
 }
@@ -70,6 +74,10 @@ export interface ModelInfo {
   maxContext: number;
   loadMs: number;
   threads: number;
+  /** The execution provider the model runs on. */
+  device: string;
+  /** Why `device` is not the one asked for, when it is not. */
+  deviceNote?: string;
 }
 
 export interface EngineStats {
@@ -90,6 +98,10 @@ export interface StatusResult {
 export interface LoadParams {
   modelDir: string;
   threads?: number;
+  /** onnxruntime execution provider (`cpu`, `cuda`, `webgpu`, ...); unavailable ones fall back to the CPU. */
+  device?: string;
+  /** Natural-layout models: Fast-dLLM's dual cache within a block (default true; false recomputes every step). */
+  dualCache?: boolean;
 }
 
 /** Method name -> params and result. */

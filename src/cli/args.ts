@@ -1,6 +1,6 @@
 // Command-line argument parsing for `diffusion-coder` (pure, unit-tested).
 import { SERVE } from '../defaults';
-import { InfillMode } from '../protocol';
+import { InfillMode, MiddleLength } from '../protocol';
 
 export interface InfillArgs {
   command: 'infill';
@@ -16,6 +16,8 @@ export interface InfillArgs {
   steps?: number;
   model?: string;
   threads?: number;
+  device?: string;
+  middleLength?: MiddleLength;
 }
 
 export interface ParityArgs {
@@ -33,7 +35,14 @@ export interface ServeArgs {
   threads?: number;
 }
 
-export type CliArgs = InfillArgs | ParityArgs | ServeArgs | { command: 'help' };
+export interface ConvertArgs {
+  command: 'convert';
+  from: string;
+  to: string;
+  quant: 'int4' | 'int8' | 'none';
+}
+
+export type CliArgs = InfillArgs | ParityArgs | ServeArgs | ConvertArgs | { command: 'help' };
 
 export class UsageError extends Error {}
 
@@ -45,6 +54,10 @@ export const USAGE = `usage:
   diffusion-coder infill --jsonl              JSON lines {"id","prefix","suffix","maxTokens"?,"mode"?} on stdin;
                                               one line out for each: the result, or {"id","line","error"}
   diffusion-coder parity [--model DIR]        check the ONNX model against its parity.json
+  diffusion-coder convert --from DIR --to DIR [--quant int4|int8|none]
+                                              convert a Hugging Face checkpoint of an open diffusion
+                                              coder (LLaDA, Dream, Dream-Coder, DiffuCoder, Open-dCoder)
+                                              into a model folder (needs Python with torch and onnx)
   diffusion-coder serve [--port N] [--host H] [--public] [--model DIR] [--threads N]
                                               serve the engine as POST /v1/fim/completions and GET /health
                                               (default ${SERVE.host}:${SERVE.port}; a host beyond loopback needs
@@ -59,6 +72,8 @@ options:
   --steps N           fixed denoising steps per block instead of a threshold
   --model DIR         model folder (default: the bundled model)
   --threads N         onnxruntime threads
+  --device D          onnxruntime execution provider (cpu, cuda, webgpu, ...; a missing one falls back to cpu)
+  --middle-length L   open models: probe (read the middle's length from the model) or fixed (the cap)
 exit status: 0 done; 1 the engine failed, or with --jsonl any input line failed; 2 bad usage`;
 
 function num(flag: string, v: string | undefined, min: number, max: number, int = true): number {
@@ -83,6 +98,7 @@ export function parseArgs(argv: string[]): CliArgs {
     return a;
   }
   if (command === 'serve') return parseServe(rest);
+  if (command === 'convert') return parseConvert(rest);
   if (command !== 'infill') throw new UsageError(`unknown command "${command}"`);
   const a: InfillArgs = { command: 'infill', jsonl: false, showSteps: false, ar: false, mode: 'auto' };
   for (let i = 0; i < rest.length; i++) {
@@ -108,6 +124,16 @@ export function parseArgs(argv: string[]): CliArgs {
       case '--steps': a.steps = num(t, rest[++i], 1, 1024); break;
       case '--max-steps': a.maxSteps = num(t, rest[++i], 0, 1024); break;
       case '--threads': a.threads = num(t, rest[++i], 1, 256); break;
+      case '--device':
+        a.device = rest[++i];
+        if (!a.device) throw new UsageError('--device needs a value');
+        break;
+      case '--middle-length': {
+        const v = rest[++i];
+        if (v !== 'probe' && v !== 'fixed') throw new UsageError('--middle-length must be probe or fixed');
+        a.middleLength = v;
+        break;
+      }
       case '--model':
         a.model = rest[++i];
         if (!a.model) throw new UsageError('--model needs a value');
@@ -140,6 +166,23 @@ function parseServe(rest: string[]): ServeArgs {
   }
   if (!isLoopback(a.host) && !a.public) throw new UsageError(`--host ${a.host} is beyond loopback: add --public (and set ${SERVE.tokenEnv})`);
   return a;
+}
+
+export const QUANTS: readonly ConvertArgs['quant'][] = ['int4', 'int8', 'none'];
+
+function parseConvert(rest: string[]): ConvertArgs {
+  const got: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i++) {
+    const t = rest[i];
+    if (t !== '--from' && t !== '--to' && t !== '--quant') throw new UsageError(`unknown option ${t}`);
+    const v = rest[++i];
+    if (!v) throw new UsageError(`${t} needs a value`);
+    got[t.slice(2)] = v;
+  }
+  if (!got.from || !got.to) throw new UsageError('convert needs --from DIR (a Hugging Face checkpoint folder) and --to DIR');
+  const quant = (got.quant ?? 'int4') as ConvertArgs['quant'];
+  if (!QUANTS.includes(quant)) throw new UsageError('--quant must be int4, int8 or none');
+  return { command: 'convert', from: got.from, to: got.to, quant };
 }
 
 /** 127.0.0.0/8, ::1 and localhost. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `diffusion-coder`: infill from the command line through the engine child process, a JSON-lines
-// mode for scripts (evaluation, benchmark), a parity check of a model folder, and `serve`.
+// mode for scripts (evaluation, benchmark), a parity check of a model folder, `convert` for open
+// models, and `serve`.
 import * as fs from 'fs';
 import * as path from 'path';
 import * as readline from 'readline';
@@ -9,15 +10,17 @@ import { defaultModelDir, enginePath } from '../defaults';
 import { EngineError, InfillParams } from '../protocol';
 import { CliArgs, InfillArgs, parseArgs, splitAtCursor, USAGE, UsageError } from './args';
 import { parseJsonlLine } from './jsonl';
+import { convert } from './convert';
 import { checkParity } from './parity';
 import { StepPrinter } from './render';
 import { serve } from '../serve/serve';
 
-function client(a: { model?: string; threads?: number }): EngineClient {
+function client(a: { model?: string; threads?: number; device?: string }): EngineClient {
   return new EngineClient({
     enginePath: enginePath(),
     modelDir: a.model ?? defaultModelDir(),
     threads: a.threads,
+    device: a.device,
     maxRestarts: 2,
     log: (level, msg) => {
       if (level === 'error' && process.env.DC_VERBOSE) process.stderr.write(msg + '\n');
@@ -34,7 +37,7 @@ async function middleLimit(c: EngineClient, a: InfillArgs): Promise<number> {
 }
 
 function requestOf(a: InfillArgs, prefix: string, suffix: string): InfillParams {
-  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, stepBudget: a.maxSteps, steps: a.steps, ar: a.ar };
+  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, stepBudget: a.maxSteps, steps: a.steps, ar: a.ar, middleLength: a.middleLength };
 }
 
 async function infillFile(a: InfillArgs): Promise<void> {
@@ -104,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (args.command === 'help') process.stdout.write(USAGE + '\n');
     else if (args.command === 'serve') return await serve(args);
+    else if (args.command === 'convert') return await convert(args);
     else if (args.command === 'parity') return (await checkParity(args.model ?? defaultModelDir())) ? 0 : 1;
     else if (args.jsonl) return (await infillJsonl(args)) > 0 ? 1 : 0;
     else await infillFile(args);

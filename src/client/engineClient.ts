@@ -26,6 +26,8 @@ export interface EngineClientOptions {
   enginePath: string;
   modelDir: string;
   threads?: number;
+  /** onnxruntime execution provider (LoadParams.device). */
+  device?: string;
   /** Receives the engine's log lines and the client's own. */
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Restart backoff: first delay and ceiling in ms (defaults: RESTART). */
@@ -66,8 +68,8 @@ export class EngineClient extends EventEmitter {
     return childOf(this.s)?.pid;
   }
 
-  /** Change the model or thread count; takes effect on the next (re)start, and lifts a failed load. */
-  configure(update: Partial<Pick<EngineClientOptions, 'modelDir' | 'threads'>>): void {
+  /** Change the model, thread count or device; takes effect on the next (re)start, and lifts a failed load. */
+  configure(update: Partial<Pick<EngineClientOptions, 'modelDir' | 'threads' | 'device'>>): void {
     this.opts = { ...this.opts, ...update };
     if (this.s.kind === 'failed') this.enter({ kind: 'stopped' });
   }
@@ -136,7 +138,7 @@ export class EngineClient extends EventEmitter {
     child.on('message', (m) => this.onMessage(m));
     child.on('error', (e) => this.log('error', `engine process error: ${e.message}`));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    const load: LoadParams = { modelDir: this.opts.modelDir, threads: this.opts.threads };
+    const load: LoadParams = { modelDir: this.opts.modelDir, threads: this.opts.threads, device: this.opts.device };
     const loaded = this.requests.send(child, 'load', load).then(
       (info) => this.onLoaded(child, info),
       (e: Error) => this.onLoadFailed(child, e),

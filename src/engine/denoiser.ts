@@ -15,8 +15,8 @@ import { bestToken, Candidate, chooseCommits, Policy } from './policy';
 
 export interface BlockModel {
   readonly vocabSize: number;
-  /** True when every step recomputes the whole sequence (no cache): the row before the block is always there. */
-  readonly recomputesContext: boolean;
+  /** True when every step returns the row before the block (a runner that recomputes it each step), not only a block's first. */
+  readonly anchorRowEveryStep: boolean;
   /**
    * One forward pass: `pending` clean tokens (appended to the context for good) followed by
    * `block` (the current block, masks included) starting at position `pos`. Returns logits
@@ -108,7 +108,7 @@ export async function denoise(model: BlockModel, pending: number[], pos: number,
     let anchor: Float32Array | undefined;
     while (done.slice(0, horizon).some((d) => !d)) {
       if (o.signal?.aborted) throw new EngineError('cancelled', 'cancelled');
-      const withAnchor = o.shift && (pending.length > 0 || model.recomputesContext);
+      const withAnchor = o.shift && (pending.length > 0 || model.anchorRowEveryStep);
       const logits = await model.step(pending, block, pos, withAnchor ? B + 1 : B);
       pending = [];
       forwards++;

@@ -1,14 +1,16 @@
 // The infill engine: one loaded model and the stages an infill runs through, in order:
 //   resolve the request (stages/resolve.ts: policy, caps) -> prompt (stages/prompt.ts: the FIM
-//   layout) -> context cache (stages/contextCache.ts: reuse or rebuild, hit counting) -> decode
-//   (stages/decode.ts), its steps mapped to events (stages/stepEvents.ts) -> finish the text
-//   (stages/finish.ts).
-// A model family plugs in a runner (runners.ts, by manifest kind) or a prompt (by layout).
-import { EngineStats, InfillParams, InfillResult, ModelInfo, StepEvent } from '../protocol';
+//   layout) -> context cache (stages/contextCache.ts: reuse or rebuild, hit counting) -> middle
+//   (stages/middle.ts: where the middle sits, its length) -> decode (stages/decode.ts), its
+//   steps mapped to events (stages/stepEvents.ts) -> finish the text (stages/finish.ts).
+// A model family plugs in a runner (runners.ts, by manifest kind and layout), a prompt or a
+// middle placement (by layout).
+import { EngineStats, InfillParams, InfillResult, LoadParams, ModelInfo, StepEvent } from '../protocol';
 import { LoadedModel, loadModel } from './model';
 import { runnerFor } from './runners';
 import { ContextCache } from './stages/contextCache';
 import { Decoder } from './stages/decode';
+import { MiddlePlacer, middleFor } from './stages/middle';
 import { finishText, resultOf } from './stages/finish';
 import { Prompt, promptFor } from './stages/prompt';
 import { InfillPlan, resolveRequest } from './stages/resolve';
@@ -23,20 +25,22 @@ const WARM_UP: InfillParams = { prefix: 'def f(x):\n    ', suffix: '\n', mode: '
 export class Engine {
   private readonly prompt: Prompt;
   private readonly cache: ContextCache;
+  private readonly middle: MiddlePlacer;
   private readonly decoder: Decoder;
   private requests = 0;
 
-  constructor(private readonly model: LoadedModel) {
-    const runner = runnerFor(model.session, model.manifest);
+  constructor(private readonly model: LoadedModel, dualCache = true) {
+    const runner = runnerFor(model.session, model.manifest, dualCache);
     this.prompt = promptFor(model.tokenizer, model.manifest);
     this.cache = new ContextCache(runner);
+    this.middle = middleFor(model.manifest, runner);
     this.decoder = new Decoder(model.manifest, model.tokenizer, runner);
   }
 
   /** Loads a model folder and decodes one block to warm up; loadMs covers both. */
-  static async load(dir: string, threads?: number): Promise<Engine> {
+  static async load(dir: string, opts: Omit<LoadParams, 'modelDir'> = {}): Promise<Engine> {
     const t0 = performance.now();
-    const engine = new Engine(await loadModel(dir, threads));
+    const engine = new Engine(await loadModel(dir, opts), opts.dualCache !== false);
     const m = engine.model.manifest;
     await engine.run(resolveRequest({ ...WARM_UP, maxTokens: m.block_size }, m), t0);
     engine.prompt.reset();
@@ -64,8 +68,9 @@ export class Engine {
     const tok = this.model.tokenizer;
     const ctx = this.prompt.build(plan);
     const cached = this.cache.lookup(ctx.ids);
+    const slot = await this.middle.place(plan, ctx, cached);
     const events = onStep && stepEvents(tok.pieces, ctx.healed, t0, onStep);
-    const decoded = await this.decoder.run(plan, ctx, cached, { signal, onStep: events });
+    const decoded = await this.decoder.run(plan, ctx, slot, { signal, onStep: events });
     return resultOf(finishText(tok, decoded.tokens, ctx.healed, plan.singleLine), decoded, cached, t0);
   }
 }

@@ -25,7 +25,7 @@ export interface ServingEngine {
   infill(p: InfillParams, onStep?: (e: StepEvent) => void, signal?: { readonly aborted: boolean }): Promise<InfillResult>;
 }
 
-export type LoadEngine = (modelDir: string, threads?: number) => Promise<ServingEngine>;
+export type LoadEngine = (p: LoadParams) => Promise<ServingEngine>;
 
 const V = PROTOCOL_VERSION;
 const NO_COUNTS: EngineCounts = { requests: 0, cacheHits: 0, cacheLookups: 0 };
@@ -73,7 +73,7 @@ export class EngineHost {
     if (!p || typeof p.modelDir !== 'string') return this.fail(id, new EngineError('badRequest', 'load needs modelDir'));
     this.loading = true;
     try {
-      this.engine = await this.loadEngine(p.modelDir, p.threads);
+      this.engine = await this.loadEngine(p);
       this.loadError = undefined;
       this.send({ v: V, kind: 'response', id, result: this.engine.info });
     } catch (e) {

@@ -1,6 +1,6 @@
-// Turns (prefix, suffix) into the model's context: <fim_suffix> SUFFIX <fim_prefix> PREFIX
-// <fim_middle>, keeping the text nearest the cursor within the token budget. The prefix window
-// is sticky: while the user types, its start stays put so the cached context stays valid.
+// Turns (prefix, suffix) into the model's context in its layout (SPM: <fim_suffix> SUFFIX
+// <fim_prefix> PREFIX <fim_middle>; natural: PREFIX, the middle, SUFFIX), keeping the text
+// nearest the cursor within the token budget. The prefix window is sticky: while the user types, its start stays put so the cached context stays valid.
 // Also rejects binary text and prepares token healing for a cursor inside a word.
 import { looksBinary } from '../binaryText';
 import { EngineError } from '../protocol';
@@ -13,6 +13,8 @@ export interface Context {
   healed: string;
   prefixTokens: number;
   suffixTokens: number;
+  /** Natural layout: the suffix's tokens, which come after the middle. */
+  tail?: number[];
 }
 
 /** Remembers where the last prefix window started, so the next one can start there too. */
@@ -66,19 +68,8 @@ function freshWindow(tok: CodeTokenizer, prefix: string, budget: number): string
   return w;
 }
 
-export function buildContext(
-  tok: CodeTokenizer,
-  m: Manifest,
-  prefix: string,
-  suffix: string,
-  middleBudget: number,
-  memory: WindowMemory,
-): Context {
-  if (looksBinary(prefix) || looksBinary(suffix)) throw new EngineError('badRequest', 'refusing binary content');
-  const sp = m.special_tokens;
-  const sufIds = fitSuffix(tok, suffix, m.max_suffix);
-  const budget = m.max_context - middleBudget - FIM_TOKENS - sufIds.length;
-  if (budget < MIN_PREFIX_TOKENS) throw new EngineError('badRequest', `maxTokens ${middleBudget} leaves no room for context`);
+/** The prefix window nearest the cursor within `budget` tokens, sticky across requests, with token healing. */
+function prefixWindow(tok: CodeTokenizer, prefix: string, budget: number, memory: WindowMemory): { ids: number[]; healed: string } {
   let window: string | undefined;
   if (memory.anchor) {
     // only where a window of at most `budget` tokens can start
@@ -91,23 +82,46 @@ export function buildContext(
   }
   if (window === undefined) window = freshWindow(tok, prefix, budget);
   memory.anchor = window.slice(0, ANCHOR_CHARS);
-  let preIds = tok.encode(window);
-  let healed = '';
-  if (preIds.length > 1) {
-    const last = tok.pieces[preIds[preIds.length - 1]];
-    if (last && /^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) {
-      healed = last;
-      preIds = preIds.slice(0, -1);
-    }
+  const ids = tok.encode(window);
+  if (ids.length > 1) {
+    const last = tok.pieces[ids[ids.length - 1]];
+    if (last && /^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) return { ids: ids.slice(0, -1), healed: last };
   }
-  const ids = [sp.fim_suffix, ...sufIds, sp.fim_prefix, ...preIds, sp.fim_middle];
-  return { ids, healed, prefixTokens: preIds.length, suffixTokens: sufIds.length };
+  return { ids, healed: '' };
 }
 
-/** Every token except the special ones; <eom> stays allowed. */
+/**
+ * The context of a request in the manifest's layout: `spm` is `<fim_suffix> S <fim_prefix> P
+ * <fim_middle>` (the middle follows); `natural` is `[bos] P` with the suffix as `tail`, placed
+ * after the middle by the runner.
+ */
+export function buildContext(
+  tok: CodeTokenizer,
+  m: Manifest,
+  prefix: string,
+  suffix: string,
+  middleBudget: number,
+  memory: WindowMemory,
+): Context {
+  if (looksBinary(prefix) || looksBinary(suffix)) throw new EngineError('badRequest', 'refusing binary content');
+  const sp = m.special_tokens;
+  const sufIds = fitSuffix(tok, suffix, m.max_suffix);
+  const head = m.layout === 'spm' ? [sp.fim_suffix as number, ...sufIds, sp.fim_prefix as number] : sp.bos !== undefined ? [sp.bos] : [];
+  const extra = m.layout === 'spm' ? FIM_TOKENS + sufIds.length : head.length + sufIds.length;
+  const budget = m.max_context - middleBudget - extra;
+  if (budget < MIN_PREFIX_TOKENS) throw new EngineError('badRequest', `maxTokens ${middleBudget} leaves no room for context`);
+  const pre = prefixWindow(tok, prefix, budget, memory);
+  const base = { healed: pre.healed, prefixTokens: pre.ids.length, suffixTokens: sufIds.length };
+  if (m.layout === 'spm') return { ...base, ids: [...head, ...pre.ids, sp.fim_middle as number] };
+  return { ...base, ids: [...head, ...pre.ids], tail: sufIds };
+}
+
+/** Every token except the special ones and the other stop tokens; <eom> stays allowed. */
 export function outputMask(m: Manifest): Uint8Array {
   const allowed = new Uint8Array(m.architecture.vocab_size).fill(1);
-  for (const [name, id] of Object.entries(m.special_tokens)) if (name !== 'eom') allowed[id] = 0;
+  for (const [name, id] of Object.entries(m.special_tokens)) if (name !== 'eom' && id !== undefined) allowed[id] = 0;
+  for (const id of m.stop_tokens ?? []) allowed[id] = 0;
+  allowed[m.special_tokens.eom] = 1;
   return allowed;
 }
 

@@ -9,7 +9,7 @@ function send(m: EngineMessage): void {
   if (process.connected) process.send?.(m);
 }
 
-const host = new EngineHost(send, (dir, threads) => Engine.load(dir, threads));
+const host = new EngineHost(send, (p) => Engine.load(p.modelDir, p));
 process.on('message', (m) => host.receive(m));
 process.on('disconnect', () => process.exit(0));
 process.on('uncaughtException', (e) => {

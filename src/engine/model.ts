@@ -15,12 +15,13 @@ export interface LoadedModel {
   info: ModelInfo;
 }
 
-export async function loadModel(dir: string, threads?: number): Promise<LoadedModel> {
+export async function loadModel(dir: string, opts: { threads?: number; device?: string } = {}): Promise<LoadedModel> {
+  const threads = opts.threads;
   const files = readModelFolder(dir);
   const m = files.manifest;
   const tokenizer = CodeTokenizer.load(files.tokenizerPath, m.architecture.vocab_size);
   const nThreads = threads && threads > 0 ? threads : Math.max(1, Math.min(AUTO_THREADS_MAX, os.cpus().length));
-  const session = await ModelSession.create(files.modelPath, m, nThreads);
+  const session = await ModelSession.create(files.modelPath, m, nThreads, opts.device ?? 'cpu');
   const info: ModelInfo = {
     name: m.name,
     kind: m.kind,
@@ -31,6 +32,8 @@ export async function loadModel(dir: string, threads?: number): Promise<LoadedMo
     maxContext: m.max_context,
     loadMs: 0,
     threads: nThreads,
+    device: session.placement.device,
+    deviceNote: session.placement.note,
   };
   return { manifest: m, tokenizer, session, info };
 }

@@ -1,10 +1,13 @@
 // BlockModel implementations over an ONNX session, one per manifest kind.
 //  - BlockCausalRunner: context and finished blocks live in a K/V cache; a step runs only the
 //    pending clean tokens plus the current block (clean tokens causal, the block bidirectional).
-//  - BidirectionalRunner (LLaDA / Dream style): no cache, the whole sequence every step.
+//  - BidirectionalRunner: no cache, the whole sequence every step (SPM layout, full attention).
+//  - NaturalRunner (naturalRunner.ts): the open diffusion coders' prefix, middle, suffix order,
+//    with Fast-dLLM's dual cache.
 import { BlockModel } from './denoiser';
 import { KvCache } from './kvcache';
 import { Manifest } from './manifest';
+import { NaturalRunner } from './naturalRunner';
 import { ModelSession } from './session';
 
 export interface ContextRunner extends BlockModel {
@@ -12,6 +15,8 @@ export interface ContextRunner extends BlockModel {
   readonly cachedIds: readonly number[];
   /** Keep only the first n held tokens. */
   truncate(n: number): void;
+  /** Natural layout: the tokens after the middle and their first position, set before a decode. */
+  placeTail?(tail: number[], tailPos: number): void;
 }
 
 /** Attention mask rows for [pending ; block] after P held tokens (docs/ARCHITECTURE.md, "The attention and layout contract"). */
@@ -28,20 +33,20 @@ export function stepMask(P: number, nPending: number, nBlock: number): Uint8Arra
   return m;
 }
 
-function range(start: number, n: number): number[] {
+export function range(start: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => start + i);
 }
 
 export class BlockCausalRunner implements ContextRunner {
   readonly vocabSize: number;
-  readonly recomputesContext = false;
+  readonly anchorRowEveryStep = false;
   private cache: KvCache;
   private ids: number[] = [];
 
   constructor(private session: ModelSession, m: Manifest) {
     const a = m.architecture;
     this.vocabSize = a.vocab_size;
-    this.cache = new KvCache(a.n_layer, a.n_head, a.head_dim, m.max_context);
+    this.cache = new KvCache(a.n_layer, a.n_kv_head ?? a.n_head, a.head_dim, m.max_context);
   }
 
   get cachedIds(): readonly number[] {
@@ -74,7 +79,7 @@ export class BlockCausalRunner implements ContextRunner {
 
 export class BidirectionalRunner implements ContextRunner {
   readonly vocabSize: number;
-  readonly recomputesContext = true;
+  readonly anchorRowEveryStep = true;
   private ids: number[] = [];
 
   constructor(private session: ModelSession, m: Manifest) {
@@ -105,7 +110,8 @@ export class BidirectionalRunner implements ContextRunner {
   }
 }
 
-/** The runner for a manifest's kind. */
-export function runnerFor(session: ModelSession, m: Manifest): ContextRunner {
-  return m.kind === 'block-causal' ? new BlockCausalRunner(session, m) : new BidirectionalRunner(session, m);
+/** The runner for a manifest's kind and layout; `dualCache` false makes a natural-layout runner recompute every step. */
+export function runnerFor(session: ModelSession, m: Manifest, dualCache = true): ContextRunner {
+  if (m.kind === 'block-causal') return new BlockCausalRunner(session, m);
+  return m.layout === 'natural' ? new NaturalRunner(session, m, dualCache) : new BidirectionalRunner(session, m);
 }

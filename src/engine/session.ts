@@ -1,5 +1,6 @@
 // onnxruntime-node session for one model step: T new tokens against P cached K/V.
-// Builds the input tensors from plain arrays and returns logits and the new tokens' K/V.
+// Builds the input tensors from plain arrays and returns logits and the new tokens' K/V. Runs on
+// the execution provider asked for when this onnxruntime-node build has it, else on the CPU.
 import * as ort from 'onnxruntime-node';
 import { EngineError } from '../protocol';
 import { Manifest } from './manifest';
@@ -17,27 +18,58 @@ export interface StepInput {
 export interface StepOutput {
   /** [numLogits, vocab] */
   logits: Float32Array;
-  /** [n_layer, 2, 1, n_head, T, head_dim] or empty for models without a cache. */
+  /** [n_layer, 2, 1, n_kv_head, T, head_dim] or empty for models without a cache. */
   present: Float32Array;
 }
 
-export class ModelSession {
-  private constructor(private session: ort.InferenceSession, private m: Manifest) {}
+/** The device a session runs on, and why it is not the one asked for when it is not. */
+export interface Placement {
+  device: string;
+  note?: string;
+}
 
-  static async create(modelPath: string, manifest: Manifest, threads: number): Promise<ModelSession> {
-    let s: ort.InferenceSession;
-    try {
-      s = await ort.InferenceSession.create(modelPath, {
-        executionProviders: ['cpu'],
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        executionMode: 'sequential',
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
-    } catch (e) {
-      throw new EngineError('modelCorrupt', `onnxruntime could not load ${modelPath}: ${(e as Error).message.split('\n')[0]}`);
+function firstLine(e: unknown): string {
+  return (e as Error).message.split('\n')[0];
+}
+
+function options(threads: number, device: string): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [device],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+/** A session on `device` (an onnxruntime execution provider), else on the CPU with a note saying why. */
+async function open(modelPath: string, threads: number, device: string): Promise<{ s: ort.InferenceSession; placement: Placement }> {
+  let note: string | undefined;
+  if (device !== 'cpu') {
+    const offered = ort.listSupportedBackends().map((b) => b.name);
+    if (!offered.includes(device)) {
+      note = `device "${device}" is not offered by this onnxruntime-node build (it offers ${offered.join(', ')}); running on the CPU`;
+    } else {
+      try {
+        return { s: await ort.InferenceSession.create(modelPath, options(threads, device)), placement: { device } };
+      } catch (e) {
+        note = `device "${device}" could not start (${firstLine(e)}); running on the CPU`;
+      }
     }
+  }
+  try {
+    return { s: await ort.InferenceSession.create(modelPath, options(threads, 'cpu')), placement: { device: 'cpu', note } };
+  } catch (e) {
+    throw new EngineError('modelCorrupt', `onnxruntime could not load ${modelPath}: ${firstLine(e)}`);
+  }
+}
+
+export class ModelSession {
+  private constructor(private session: ort.InferenceSession, private m: Manifest, readonly placement: Placement) {}
+
+  static async create(modelPath: string, manifest: Manifest, threads: number, device = 'cpu'): Promise<ModelSession> {
+    const { s, placement } = await open(modelPath, threads, device);
     const io = manifest.io;
     for (const name of Object.values(io.inputs)) {
       if (name && !s.inputNames.includes(name)) throw new EngineError('modelCorrupt', `model has no input "${name}" named by the manifest`);
@@ -45,7 +77,7 @@ export class ModelSession {
     for (const name of Object.values(io.outputs)) {
       if (name && !s.outputNames.includes(name)) throw new EngineError('modelCorrupt', `model has no output "${name}" named by the manifest`);
     }
-    return new ModelSession(s, manifest);
+    return new ModelSession(s, manifest, placement);
   }
 
   async run(x: StepInput): Promise<StepOutput> {
@@ -59,7 +91,7 @@ export class ModelSession {
       [io.inputs.num_logits]: new ort.Tensor('int64', BigInt64Array.from([BigInt(x.numLogits)]), [1]),
     };
     if (io.inputs.past_kv) {
-      feeds[io.inputs.past_kv] = new ort.Tensor('float32', x.past, [a.n_layer, 2, 1, a.n_head, x.pastLen, a.head_dim]);
+      feeds[io.inputs.past_kv] = new ort.Tensor('float32', x.past, [a.n_layer, 2, 1, a.n_kv_head ?? a.n_head, x.pastLen, a.head_dim]);
     }
     const out = await this.session.run(feeds);
     const logits = out[io.outputs.logits].data as Float32Array;

@@ -18,6 +18,7 @@ export interface LanguageSettings extends CompleterSettings {
 export interface EngineSettings {
   modelDir: string;
   threads?: number;
+  device: string;
 }
 
 function section(languageId?: string): vscode.WorkspaceConfiguration {
@@ -45,11 +46,12 @@ export function engineSettings(bundledModelDir: string): EngineSettings {
   const c = section();
   const threads = c.get<number>('engine.threads', SETTINGS['engine.threads']);
   const dir = c.get<string>('modelDirectory', SETTINGS.modelDirectory).replace(/^~(?=$|[\\/])/, os.homedir());
-  return { modelDir: dir || bundledModelDir, threads: threads > 0 ? threads : undefined };
+  const device = c.get<string>('engine.device', SETTINGS['engine.device']).trim() || SETTINGS['engine.device'];
+  return { modelDir: dir || bundledModelDir, threads: threads > 0 ? threads : undefined, device };
 }
 
 export const affectsEngine = (e: vscode.ConfigurationChangeEvent) =>
-  e.affectsConfiguration(`${SECTION}.modelDirectory`) || e.affectsConfiguration(`${SECTION}.engine.threads`);
+  ['modelDirectory', 'engine.threads', 'engine.device'].some((k) => e.affectsConfiguration(`${SECTION}.${k}`));
 
 /** The engine kind; a remote kind with its base URL and model (empty settings: the kind's defaults). */
 export type EngineChoice = { kind: 'local' } | { kind: RemoteKind; baseUrl: string; model: string };

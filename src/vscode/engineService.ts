@@ -82,6 +82,7 @@ export class EngineService implements vscode.Disposable {
       enginePath: ctx.asAbsolutePath(ENGINE_ENTRY),
       modelDir: s.modelDir,
       threads: s.threads,
+      device: s.device,
       env: { ELECTRON_RUN_AS_NODE: '1' },
       log: (level, message) => log[level](message),
     });
@@ -203,6 +204,8 @@ export class EngineService implements vscode.Disposable {
         this.readyMs = Math.round(performance.now() - this.activatedAt);
         this.log.info(`engine ready ${this.readyMs} ms after activation`);
       }
+      const note = this.client.model?.deviceNote;
+      if (note) this.log.warn(note);
     }
     if (state === 'error' && !this.errorShown) {
       this.errorShown = true;

@@ -41,7 +41,8 @@ export class StatusBar implements vscode.Disposable {
     const tip = new vscode.MarkdownString(undefined, true);
     tip.appendMarkdown(`**Diffusion Coder**: local engine ${state}\n\n`);
     if (src.fallback) tip.appendMarkdown(`The ${src.kind} engine failed repeatedly (${src.error ?? 'unknown'}): completions come from the local engine for now.\n\n`);
-    if (model) tip.appendMarkdown(`Model: ${model.name} (${(model.params / 1e6).toFixed(1)} M params, ${model.threads} threads)\n\n`);
+    if (model) tip.appendMarkdown(`Model: ${model.name} (${(model.params / 1e6).toFixed(1)} M params, ${model.device}, ${model.threads} threads)\n\n`);
+    if (model?.deviceNote) tip.appendMarkdown(`$(warning) ${model.deviceNote}\n\n`);
     if (this.engine.readyMs !== undefined) tip.appendMarkdown(`Ready ${this.engine.readyMs} ms after activation\n\n`);
     if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} steps, ${this.last.forwards} forward passes\n\n`);
     if (state === 'error') tip.appendMarkdown(`Error: ${this.engine.client.lastError ?? 'unknown'}\n\n`);
@@ -56,7 +57,7 @@ export class StatusBar implements vscode.Disposable {
           ? '$(error) Diffusion Coder'
           : state === 'stopped'
             ? '$(circle-slash) Diffusion Coder'
-            : `$(sparkle) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}`;
+            : `$(${model?.deviceNote ? 'warning' : 'sparkle'}) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}`;
   }
 
   private renderRemote(): void {

@@ -1,11 +1,11 @@
 // Stage "decode": runs the denoiser (denoiser.ts) for a planned request on the model's runner,
-// from the cache lookup's pending tokens, with the model's output masks: special tokens other
+// in the slot the middle stage set (pending tokens, start, length and position bounds), with the model's output masks: special tokens other
 // than <eom> banned, <eom> too for exact-length output, the first token healed.
 import { BlockModel, DecodeResult, DecodeStep, denoise } from '../denoiser';
 import { Context, healMask, outputMask } from '../layout';
 import { Manifest } from '../manifest';
 import { CodeTokenizer } from '../tokenizer';
-import { CacheLookup } from './contextCache';
+import { MiddleSlot } from './middle';
 import { InfillPlan } from './resolve';
 
 export interface DecodeHooks {
@@ -28,22 +28,24 @@ export class Decoder {
     this.noEom[m.special_tokens.eom] = 0;
   }
 
-  run(plan: InfillPlan, ctx: Context, cached: CacheLookup, hooks: DecodeHooks): Promise<DecodeResult> {
+  async run(plan: InfillPlan, ctx: Context, slot: MiddleSlot, hooks: DecodeHooks): Promise<DecodeResult> {
     const m = this.m;
-    return denoise(this.runner, cached.pending, cached.end, {
+    const decoded = await denoise(this.runner, slot.pending, slot.start, {
       maskId: m.special_tokens.mask,
       eomId: m.special_tokens.eom,
       shift: m.logit_shift === true,
-      maxTokens: plan.maxTokens,
+      maxTokens: slot.maxTokens,
       blockSize: plan.blockSize,
       policy: plan.policy,
       singleLine: plan.singleLine,
-      maxPosition: m.max_context,
+      maxPosition: slot.maxPosition,
       pieces: this.tok.pieces,
       allowed: plan.exactTokens ? this.noEom : this.allowed,
       firstAllowed: healMask(this.tok, ctx.healed, this.allowed),
       signal: hooks.signal,
       onStep: hooks.onStep,
     });
+    // the middle stage's length pass is a forward pass of this request too
+    return slot.probed ? { ...decoded, forwards: decoded.forwards + 1 } : decoded;
   }
 }

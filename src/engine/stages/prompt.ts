@@ -1,6 +1,6 @@
-// Stage "prompt": the model's context for a planned request, in the model's FIM layout. SpmPrompt
-// is the SPM layout of layout.ts with its sticky prefix window; a model family with another
-// layout adds a Prompt here and is picked by its manifest's `layout` in promptFor.
+// Stage "prompt": the model's context for a planned request, in the model's FIM layout.
+// WindowPrompt lays out both layouts of layout.ts (SPM, natural) with its sticky prefix window;
+// a model family with another kind of prompt adds a Prompt here, picked in promptFor.
 import { Context, buildContext, WindowMemory } from '../layout';
 import { Manifest } from '../manifest';
 import { CodeTokenizer } from '../tokenizer';
@@ -12,7 +12,7 @@ export interface Prompt {
   reset(): void;
 }
 
-export class SpmPrompt implements Prompt {
+export class WindowPrompt implements Prompt {
   private memory = new WindowMemory();
 
   constructor(
@@ -30,8 +30,5 @@ export class SpmPrompt implements Prompt {
 }
 
 export function promptFor(tok: CodeTokenizer, m: Manifest): Prompt {
-  switch (m.layout) {
-    case 'spm':
-      return new SpmPrompt(tok, m);
-  }
+  return new WindowPrompt(tok, m);
 }

@@ -1,7 +1,7 @@
 // Stage "resolve the request": checks an infill request and settles the decode it asks for
 // (line mode, token cap, unmasking policy, block size) against the model's limits and DECODE.
 import { DECODE } from '../../defaults';
-import { EngineError, InfillParams } from '../../protocol';
+import { EngineError, InfillParams, MiddleLength } from '../../protocol';
 import { Manifest } from '../manifest';
 import { Policy } from '../policy';
 
@@ -16,6 +16,8 @@ export interface InfillPlan {
   blockSize: number;
   /** <eom> and the line-end stop are off: exactly maxTokens tokens. */
   exactTokens: boolean;
+  /** Natural layout: how the middle's length is set (stages/middle.ts). */
+  middleLength: MiddleLength;
 }
 
 export function resolveRequest(p: InfillParams, m: Manifest): InfillPlan {
@@ -31,6 +33,7 @@ export function resolveRequest(p: InfillParams, m: Manifest): InfillPlan {
     policy: policyOf(p),
     blockSize: p.ar ? 1 : m.block_size,
     exactTokens,
+    middleLength: p.middleLength === 'fixed' || p.middleLength === 'probe' ? p.middleLength : DECODE.middleLength,
   };
 }
 

@@ -15,7 +15,7 @@ const pieces = Array.from({ length: V }, (_, i) => (i === NL ? '\n' : `t${i}`));
  */
 class Scripted implements BlockModel {
   readonly vocabSize = V;
-  readonly recomputesContext = false;
+  readonly anchorRowEveryStep = false;
   calls: { pending: number[]; block: number[]; pos: number; rows: number }[] = [];
   constructor(
     private start: number,

@@ -2,10 +2,10 @@
 // load and status, infills and their steps, protocol version and malformed messages.
 import * as assert from 'assert';
 import { EngineHost, ServingEngine } from '../../../src/engine/host';
-import { EngineError, EngineMessage, InfillResult, ModelInfo, PROTOCOL_VERSION } from '../../../src/protocol';
+import { EngineError, EngineMessage, InfillResult, LoadParams, ModelInfo, PROTOCOL_VERSION } from '../../../src/protocol';
 
 const V = PROTOCOL_VERSION;
-const INFO = { name: 'scripted', kind: 'block-causal', dir: '/m', params: 1, vocabSize: 8, blockSize: 4, maxContext: 64, loadMs: 1, threads: 1 } as ModelInfo;
+const INFO = { name: 'scripted', kind: 'block-causal', dir: '/m', params: 1, vocabSize: 8, blockSize: 4, maxContext: 64, loadMs: 1, threads: 1, device: 'cpu' } as ModelInfo;
 const RESULT: InfillResult = { text: 'x', tokens: 1, steps: 1, forwards: 1, ms: 1, stopReason: 'eom', cacheHit: false, prefillTokens: 3 };
 
 const scripted: ServingEngine = {
@@ -17,7 +17,7 @@ const scripted: ServingEngine = {
   },
 };
 
-function host(load: (dir: string) => Promise<ServingEngine> = async () => scripted) {
+function host(load: (p: LoadParams) => Promise<ServingEngine> = async () => scripted) {
   const sent: EngineMessage[] = [];
   const h = new EngineHost((m) => sent.push(m), load, () => 42);
   const settle = () => new Promise((r) => setImmediate(r));

@@ -7,7 +7,7 @@ import { ContextCache } from '../../../../src/engine/stages/contextCache';
 /** Holds ids as a runner would after a decode appended them. */
 class Held implements ContextRunner {
   readonly vocabSize = 8;
-  readonly recomputesContext = false;
+  readonly anchorRowEveryStep = false;
   cachedIds: number[] = [];
   async step(pending: number[]): Promise<Float32Array> {
     this.cachedIds.push(...pending);

@@ -22,7 +22,13 @@ describe('stage: resolve the request', () => {
       policy: { kind: 'threshold', threshold: DECODE.threshold, stepBudget: DECODE.stepBudget },
       blockSize: m.block_size,
       exactTokens: false,
+      middleLength: DECODE.middleLength,
     });
+  });
+
+  it('takes the middle-length rule asked for, and the default for anything else', () => {
+    assert.strictEqual(plan({ middleLength: 'fixed' }).middleLength, 'fixed');
+    assert.strictEqual(plan({ middleLength: 'sometimes' as never }).middleLength, DECODE.middleLength);
   });
 
   it('caps maxTokens by the model, and single lines by singleLineMaxTokens', () => {
