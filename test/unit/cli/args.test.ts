@@ -17,6 +17,13 @@ describe('cli arguments', () => {
     [['infill', '--jsonl', 'a.py'], /stdin/],
     [['infill', '--jsonl', '--show-steps'], /cannot be combined/],
     [['infill', 'a.py', '--model'], /needs a value/],
+    [['infill', 'a.py', '--device'], /needs a value/],
+    [['infill', 'a.py', '--middle-length', 'long'], /probe or fixed/],
+    [['convert', '--from', 'hf'], /needs --from DIR/],
+    [['convert', '--to', 'out'], /needs --from DIR/],
+    [['convert', '--from', 'hf', '--to', 'out', '--quant', 'int3'], /int4, int8 or none/],
+    [['convert', '--from', 'hf', '--to'], /--to needs a value/],
+    [['convert', '--from', 'hf', '--to', 'out', '--fast'], /unknown option --fast/],
   ];
   for (const [argv, re] of errors) it(`rejects ${argv.join(' ')}`, () => assert.throws(() => parseArgs(argv), re));
 
@@ -24,6 +31,13 @@ describe('cli arguments', () => {
     assert.deepStrictEqual(parseArgs(['infill', 'a.py', '--at', '3:7', '--ar', '--mode', 'single', '--steps', '4']), {
       command: 'infill', file: 'a.py', at: { line: 3, col: 7 }, jsonl: false, showSteps: false, ar: true, mode: 'single', steps: 4,
     });
+  });
+
+  it('parses a device, the middle-length rule and a conversion (int4 unless asked)', () => {
+    const a = parseArgs(['infill', '--jsonl', '--device', 'cuda', '--middle-length', 'fixed']);
+    assert.ok(a.command === 'infill' && a.device === 'cuda' && a.middleLength === 'fixed');
+    assert.deepStrictEqual(parseArgs(['convert', '--from', 'hf', '--to', 'models/x']), { command: 'convert', from: 'hf', to: 'models/x', quant: 'int4' });
+    assert.deepStrictEqual(parseArgs(['convert', '--quant', 'none', '--to', 'o', '--from', 'f']), { command: 'convert', from: 'f', to: 'o', quant: 'none' });
   });
 
   it('splits at LINE:COL (1-based) and at the cursor marker', () => {

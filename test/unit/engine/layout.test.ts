@@ -1,9 +1,9 @@
-// Context layout: SPM order, budgets, sticky prefix window, binary refusal, token healing.
+// Context layout: SPM and natural order, budgets, sticky prefix window, binary refusal, token healing.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildContext, healMask, outputMask, WindowMemory } from '../../../src/engine/layout';
-import { validateManifest } from '../../../src/engine/manifest';
+import { Manifest, validateManifest } from '../../../src/engine/manifest';
 import { CodeTokenizer } from '../../../src/engine/tokenizer';
 import { TINY_MODEL } from '../../paths';
 
@@ -18,6 +18,20 @@ describe('context layout', () => {
     assert.strictEqual(c.ids[c.ids.length - 1], sp.fim_middle);
     assert.strictEqual(tok.decode(c.ids.slice(1, 1 + c.suffixTokens)), 'y = 2\n');
     assert.strictEqual(c.healed, '');
+  });
+
+  it('lays out a natural-layout model as [bos] PREFIX, the suffix as the tail after the middle', () => {
+    const nat = { ...m, layout: 'natural' as const, kind: 'bidirectional' as const, special_tokens: { pad: sp.pad, mask: sp.mask, eom: sp.eom, bos: sp.fim_prefix } };
+    const c = buildContext(tok, nat, 'x = 1\n', 'y = 2\n', 16, new WindowMemory());
+    assert.strictEqual(c.ids[0], sp.fim_prefix);
+    assert.strictEqual(tok.decode(c.ids.slice(1)), 'x = 1\n');
+    assert.strictEqual(tok.decode(c.tail ?? []), 'y = 2\n');
+    assert.strictEqual(c.suffixTokens, c.tail?.length);
+    const noBos = buildContext(tok, { ...nat, special_tokens: { pad: sp.pad, mask: sp.mask, eom: sp.eom } }, 'x = 1\n', 'y = 2\n', 16, new WindowMemory());
+    assert.strictEqual(tok.decode(noBos.ids), 'x = 1\n');
+    // the prefix, the middle's budget and the suffix share the context
+    const long = buildContext(tok, nat, 'a = 1\n'.repeat(5000), 'b = 2\n'.repeat(5000), 16, new WindowMemory());
+    assert.ok(long.ids.length + 16 + (long.tail?.length ?? 0) <= m.max_context);
   });
 
   it('keeps the text nearest the cursor of a megabyte prefix within the budget', () => {
@@ -53,5 +67,26 @@ describe('context layout', () => {
   it('handles an empty document', () => {
     const c = buildContext(tok, m, '', '', 16, new WindowMemory());
     assert.deepStrictEqual(c.ids, [sp.fim_suffix, sp.fim_prefix, sp.fim_middle]);
+  });
+
+  describe('manifest validation', () => {
+    const raw = JSON.parse(fs.readFileSync(path.join(TINY_MODEL, 'manifest.json'), 'utf8')) as Manifest;
+    const natural = (o: object) => ({ ...raw, kind: 'bidirectional', layout: 'natural', special_tokens: { pad: 0, mask: 1, eom: 5 }, ...o });
+    const refuses = (o: unknown, what: RegExp) => assert.throws(() => validateManifest(o), what);
+
+    it('accepts a natural layout without FIM tokens, with K/V heads and stop tokens', () => {
+      const v = validateManifest(natural({ architecture: { ...raw.architecture, n_kv_head: 2 }, stop_tokens: [5, 0] }));
+      assert.strictEqual(v.layout, 'natural');
+    });
+    it('refuses what the engine could not run', () => {
+      refuses({ ...raw, layout: 'psm' }, /unsupported layout psm/);
+      refuses(natural({ kind: 'block-causal' }), /natural layout needs a bidirectional model/);
+      refuses(natural({ architecture: { ...raw.architecture, n_kv_head: 3 } }), /n_kv_head must divide n_head/);
+      refuses(natural({ special_tokens: { pad: 0, eom: 5 } }), /special token mask/);
+      refuses({ ...raw, special_tokens: { pad: 0, mask: 1, eom: 5 } }, /special token fim_prefix/);
+      refuses(natural({ stop_tokens: [raw.architecture.vocab_size] }), /stop_tokens/);
+      refuses(natural({ external_data: 'model.onnx.data' }), /external_sha256/);
+      refuses(natural({ io: { ...raw.io, inputs: { ...raw.io.inputs, past_kv: undefined } } }), /natural-layout model needs past_kv/);
+    });
   });
 });
