@@ -29,7 +29,7 @@ import torch
 from dcoder import bpe
 import evaluate
 from dcoder.model import DiffusionCoder, ModelConfig
-from dcoder.sampler import decode
+from dcoder.sampler import CausalRunner, decode
 
 CHARS_PER_TOKEN_MAX = 8
 DECODE = json.load(open(os.path.join(evaluate.ROOT, "src", "defaults.json")))["decode"]  # the engine's defaults
@@ -142,7 +142,7 @@ class SingleLine:
         sp = self.m["special_tokens"]
         ctx, heal = self.layout.context(prefix, suffix, self.max_tokens)
         first = [i for i, p in enumerate(self.pieces) if p.startswith(heal) and i not in self.banned] if heal else None
-        r = decode(self.model, ctx, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=self.max_tokens,
+        r = decode(CausalRunner(self.model), ctx, vocab_size=self.model.cfg.vocab_size, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=self.max_tokens,
                    block_size=BLOCK, policy=("threshold", THRESHOLD, MAX_STEPS), single_line=True,
                    pieces=self.pieces, max_position=self.m["max_context"], shift=self.model.cfg.shift,
                    banned=self.banned, first_allowed=first)

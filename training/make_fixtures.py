@@ -5,7 +5,8 @@ Usage:
 
 Writes test/fixtures/tiny-model/ (a tiny random block-causal model in fp32 ONNX with the real
 tokenizer, manifest and parity.json), test/fixtures/golden-decode.json (reference decodes by
-sampler.py on that model: the engine's denoiser must reproduce tokens, steps and forward passes)
+sampler.py on that model, on the block-causal and the bidirectional runner: the engine's denoiser
+and runners must reproduce tokens, steps and forward passes; --golden-only rewrites just these)
 and test/fixtures/tokenizer-golden.json (texts and their ids from bpe.py: the JS tokenizer must
 produce the same ids).
 """
@@ -20,7 +21,7 @@ import torch
 from dcoder import bpe
 from export import export_folder
 from dcoder.model import DiffusionCoder, ModelConfig
-from dcoder.sampler import decode
+from dcoder.sampler import BidirectionalRunner, CausalRunner, decode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "test", "fixtures")
@@ -66,11 +67,15 @@ def fixture_model(vocab_size):
     return model
 
 
+RUNNERS = {"causal": CausalRunner, "bidirectional": BidirectionalRunner}
+
+
 def decode_case(model, man, pieces, case):
-    """Run sampler.decode with a golden case's context and options."""
+    """Run sampler.decode with a golden case's context and options, on the case's runner."""
     sp = man["special_tokens"]
     o = case["options"]
-    return decode(model, case["context"], mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
+    runner = RUNNERS[case.get("runner", "causal")](model)
+    return decode(runner, case["context"], vocab_size=model.cfg.vocab_size, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
                   block_size=o["block_size"], policy=tuple(o["policy"]), single_line=o["single_line"],
                   pieces=pieces, max_position=man["max_context"], shift=o["shift"],
                   banned=sorted(v for k, v in sp.items() if k != "eom"), first_allowed=o.get("first_allowed"))
@@ -79,17 +84,23 @@ def decode_case(model, man, pieces, case):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
+    ap.add_argument("--golden-only", action="store_true",
+                    help="rewrite golden-decode.json only, on the committed fixture model")
     args = ap.parse_args()
-    tok = bpe.Tokenizer.load(args.tokenizer)
-    os.makedirs(FIX, exist_ok=True)
-    with open(os.path.join(FIX, "tokenizer-golden.json"), "w") as f:
-        json.dump(tokenizer_golden(tok, os.path.join(ROOT, "training", "data", "corpus", "test.jsonl")), f)
-
-    model = fixture_model(tok.vocab_size)
     out = os.path.join(FIX, "tiny-model")
-    man = export_folder(model, out, "tiny-fixture", args.tokenizer,
-                        {"train_config": {"seq_len": 160, "max_mid": 32, "max_suffix": 32}},
-                        quantize=False, block_size=4, weights=False)
+    if args.golden_only:
+        args.tokenizer = os.path.join(out, "tokenizer.json")
+    tok = bpe.Tokenizer.load(args.tokenizer)
+    model = fixture_model(tok.vocab_size)
+    if args.golden_only:
+        man = json.load(open(os.path.join(out, "manifest.json")))
+    else:
+        os.makedirs(FIX, exist_ok=True)
+        with open(os.path.join(FIX, "tokenizer-golden.json"), "w") as f:
+            json.dump(tokenizer_golden(tok, os.path.join(ROOT, "training", "data", "corpus", "test.jsonl")), f)
+        man = export_folder(model, out, "tiny-fixture", args.tokenizer,
+                            {"train_config": {"seq_len": 160, "max_mid": 32, "max_suffix": 32}},
+                            quantize=False, block_size=4, weights=False)
     sp = man["special_tokens"]
     pieces = [tok.decode([i]) for i in range(tok.vocab_size)]
     cases = []
@@ -115,9 +126,13 @@ def main():
     case = {"context": ctx, "options": dict(block_size=4, policy=["threshold", 0.9], single_line=False,
                                             max_tokens=6, shift=True, first_allowed=allowed)}
     cases.append({**case, "expected": decode_case(model, man, pieces, case)})
+    # the bidirectional runner (full attention, no cache) on the same model and contexts
+    for c in [cases[i] for i in (0, 1, 2, 4, 6, 7)]:
+        case = {"context": c["context"], "options": c["options"], "runner": "bidirectional"}
+        cases.append({**case, "expected": decode_case(model, man, pieces, case)})
     with open(os.path.join(FIX, "golden-decode.json"), "w") as f:
         json.dump({"model": "tiny-model", "cases": cases}, f)
-    print(f"wrote {len(cases)} golden decodes and the tokenizer fixture to {FIX}")
+    print(f"wrote {len(cases)} golden decodes{'' if args.golden_only else ', the fixture model and the tokenizer fixture'} to {FIX}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ interface CaseOptions {
 interface GoldenCase {
   context: number[];
   options: CaseOptions;
+  /** The runner the Python side decoded with (absent: causal, the block-causal runner). */
+  runner?: 'causal' | 'bidirectional';
   expected: { tokens: number[]; steps: number; forwards: number; stop: string };
 }
 
@@ -70,10 +72,23 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
   const outcome = (r: DecodeResult) => ({ tokens: r.tokens, steps: r.steps, forwards: r.forwards, stop: r.stopReason });
   const name = (o: CaseOptions) => `block ${o.block_size}, ${o.policy.join(' ')}${o.single_line ? ', single-line' : ''}${o.shift ? ', shifted' : ''}`;
 
-  golden.cases.forEach((c, i) => {
+  const causal = golden.cases.filter((c) => (c.runner ?? 'causal') === 'causal');
+  const bidirectional = golden.cases.filter((c) => c.runner === 'bidirectional');
+
+  causal.forEach((c, i) => {
     it(`case ${i}: ${name(c.options)}`, async () => {
       const r = await denoise(new BlockCausalRunner(session, m), c.context, c.context.length, optionsOf(c.options));
       assert.deepStrictEqual(outcome(r), c.expected);
+    });
+  });
+
+  describe('bidirectional runner (full attention, no cache)', () => {
+    it('has Python references', () => assert.ok(bidirectional.length >= 4, `${bidirectional.length}`));
+    bidirectional.forEach((c, i) => {
+      it(`case ${i}: ${name(c.options)}`, async () => {
+        const r = await denoise(new BidirectionalRunner(session, m), c.context, c.context.length, optionsOf(c.options));
+        assert.deepStrictEqual(outcome(r), c.expected);
+      });
     });
   });
 
@@ -86,9 +101,9 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
       runner = new BlockCausalRunner(session, m);
       cache = new ContextCache(runner);
     });
-    after(() => assert.ok(cache.hits >= golden.cases.length / 2, `${cache.hits} hits of ${cache.lookups}`));
+    after(() => assert.ok(cache.hits >= causal.length / 2, `${cache.hits} hits of ${cache.lookups}`));
 
-    golden.cases.forEach((c, i) => {
+    causal.forEach((c, i) => {
       it(`case ${i}: ${name(c.options)}`, async () => {
         const cached = cache.lookup(c.context);
         const r = await denoise(runner, cached.pending, cached.end, optionsOf(c.options));
@@ -97,12 +112,11 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
     });
   });
 
-  // No Python reference for the bidirectional runner (the fixture model is block-causal): a decode
-  // must not depend on what the runner held before (the context cache's reuse).
+  // A bidirectional decode must not depend on what the runner held before (the context cache's reuse).
   describe('bidirectional runner: the same decode cold and through the context cache', () => {
     let warm: BidirectionalRunner;
     before(() => (warm = new BidirectionalRunner(session, m)));
-    golden.cases.slice(0, 8).forEach((c, i) => {
+    causal.slice(0, 8).forEach((c, i) => {
       it(`case ${i}: ${name(c.options)}`, async () => {
         const cold = await denoise(new BidirectionalRunner(session, m), c.context, c.context.length, optionsOf(c.options));
         const cached = new ContextCache(warm).lookup(c.context);

@@ -1,6 +1,7 @@
-"""Reference sampler in torch: the same block-causal decode as src/engine/denoiser.ts.
+"""Reference sampler in torch: the same decode as src/engine/denoiser.ts, on the same runners as
+src/engine/runners.ts (CausalRunner, BidirectionalRunner here; natural.py's NaturalRunner).
 
-Usage (as a module): decode(model, ctx_ids, **options) -> dict(tokens, steps, forwards, stop)
+Usage (as a module): decode(CausalRunner(model), ctx_ids, **options) -> dict(tokens, steps, forwards, stop)
 
 Blocks of <mask> are denoised in steps; each step commits the masked positions whose top
 probability reaches the threshold (at least the most confident one), or, with a fixed number of
@@ -19,29 +20,63 @@ import math
 import torch
 
 
-def _step(model, past, pending, block, pos, rows):
-    """One inference step under the contract of docs/ARCHITECTURE.md, "The attention and layout contract"."""
-    cfg = model.cfg
-    dev = model.wte.weight.device  # the forward pass runs where the model is; the choice on the CPU
-    P = 0 if past is None else past.shape[4]
-    ids = torch.tensor([pending + block], device=dev)
-    T = ids.shape[1]
-    positions = torch.arange(pos - len(pending), pos - len(pending) + T, device=dev).unsqueeze(0)
-    mask = torch.zeros(1, 1, T, P + T, dtype=torch.bool)
-    mask[..., :P] = True
-    for i in range(T):
-        if i < len(pending):
-            mask[0, 0, i, P:P + i + 1] = True
-        else:
-            mask[0, 0, i, P:] = True
-    if past is None:
-        past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim, device=dev)
+def _run(model, ids, positions, mask, past):
+    """One forward pass of our model; returns (logits of every input row, present K/V)."""
     with torch.no_grad():
-        h, present = model.hidden(ids, positions, mask.to(dev), past)
-        logits = model.logits(h[:, T - rows:])[0]
-    if pending:
-        past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
-    return logits.double().cpu(), past
+        h, present = model.hidden(ids, positions, mask, past)
+        return model.logits(h)[0].double().cpu(), present
+
+
+class CausalRunner:
+    """The engine's BlockCausalRunner: a step runs the pending clean tokens (causal, they join
+    the K/V cache) and the block (bidirectional) against the cache, under the contract of
+    docs/ARCHITECTURE.md, "The attention and layout contract"."""
+    anchor_every_step = False
+
+    def __init__(self, model):
+        self.model, self.past = model, None
+
+    def step(self, pending, block, pos, rows):
+        cfg = self.model.cfg
+        dev = self.model.wte.weight.device  # the forward pass runs where the model is
+        past = self.past
+        if past is None:
+            past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim, device=dev)
+        P = past.shape[4]
+        ids = torch.tensor([pending + block], device=dev)
+        T = ids.shape[1]
+        positions = torch.arange(pos - len(pending), pos - len(pending) + T, device=dev).unsqueeze(0)
+        mask = torch.zeros(1, 1, T, P + T, dtype=torch.bool)
+        mask[..., :P] = True
+        for i in range(T):
+            if i < len(pending):
+                mask[0, 0, i, P:P + i + 1] = True
+            else:
+                mask[0, 0, i, P:] = True
+        logits, present = _run(self.model, ids, positions, mask.to(dev), past)
+        if pending:
+            self.past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
+        return logits[T - rows:]
+
+
+class BidirectionalRunner:
+    """The engine's BidirectionalRunner: no cache, the whole sequence [context ; block] every
+    step with full attention (every row is recomputed, the row before the block included)."""
+    anchor_every_step = True
+
+    def __init__(self, model):
+        self.model, self.ids = model, []
+
+    def step(self, pending, block, pos, rows):
+        cfg = self.model.cfg
+        dev = self.model.wte.weight.device
+        self.ids += pending
+        ids = torch.tensor([self.ids + block], device=dev)
+        T = ids.shape[1]
+        positions = torch.arange(pos - len(self.ids), pos - len(self.ids) + T, device=dev).unsqueeze(0)
+        mask = torch.ones(1, 1, T, T, dtype=torch.bool, device=dev)
+        past = torch.zeros(cfg.n_layer, 2, 1, cfg.n_head, 0, cfg.head_dim, device=dev)
+        return _run(self.model, ids, positions, mask, past)[0][T - rows:]
 
 
 def _per_step(masked, steps, steps_done):
@@ -67,12 +102,15 @@ def _block_rows(logits, B, shift, anchor):
     return torch.cat([anchor.unsqueeze(0), logits[:B - 1]]), anchor
 
 
-def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,
-           pieces, max_position, shift, banned=(), first_allowed=None):
+def decode(runner, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,
+           pieces, max_position, shift, vocab_size, banned=(), first_allowed=None, start=None):
+    """Decode a middle after `ctx_ids` (still to be taken in by the runner) at position `start`
+    (default: right after them; a runner that already took the context in gets ctx_ids=[])."""
     out, steps, forwards = [], 0, 0
-    base = torch.ones(model.cfg.vocab_size, dtype=torch.bool)
+    base = torch.ones(vocab_size, dtype=torch.bool)
     base[list(banned)] = False
-    pending, pos, past = list(ctx_ids), len(ctx_ids), None
+    pending = list(ctx_ids)
+    pos = len(ctx_ids) if start is None else start
     while True:
         if max_tokens - len(out) <= 0:
             return dict(tokens=out, steps=steps, forwards=forwards, stop="maxTokens")
@@ -82,8 +120,8 @@ def decode(model, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, s
         block, done, horizon, stop, block_steps = [mask_id] * B, [False] * B, B, None, 0
         anchor = None
         while not all(done[:horizon]):
-            rows = B + 1 if shift and pending else B
-            logits, past = _step(model, past, pending, block, pos, rows)
+            rows = B + 1 if shift and (pending or runner.anchor_every_step) else B
+            logits = runner.step(pending, block, pos, rows)
             logits, anchor = _block_rows(logits, B, shift, anchor)
             pending = []
             forwards += 1
