@@ -20,7 +20,6 @@ import concurrent.futures as cf
 import gzip
 import json
 import os
-import re
 import time
 
 from dcoder import cpu_blas  # noqa: F401  (must come before torch)
@@ -28,86 +27,15 @@ import torch
 
 from dcoder import bpe
 import evaluate
+from dcoder.layout import Layout
 from dcoder.model import DiffusionCoder, ModelConfig
 from dcoder.sampler import CausalRunner, decode
 
-CHARS_PER_TOKEN_MAX = 8
 DECODE = json.load(open(os.path.join(evaluate.ROOT, "src", "defaults.json")))["decode"]  # the engine's defaults
 THRESHOLD, MAX_STEPS = DECODE["threshold"], DECODE["stepBudget"]
 MAX_TOKENS = min(48, DECODE["singleLineMaxTokens"])   # evaluate.py asks 48 for a single line
 BLOCK = 16          # the manifest's block_size as export.py writes it
 PROGRAM_S = 10      # passes()'s timeout per program
-
-
-def encode_text(tok, text):
-    """The engine's encoding of user text (tokenizer.ts): a literal special-token string stays
-    plain text (`<|` and the rest encoded apart) instead of becoming the special token."""
-    hit = next((s for s in tok.specials if s in text), None)
-    if hit is None:
-        return tok.encode(text)
-    out = []
-    for i, part in enumerate(text.split(hit)):
-        if i:
-            out += tok.encode(hit[:2]) + encode_text(tok, hit[2:])
-        out += encode_text(tok, part)
-    return out
-
-
-def fit_suffix(encode, suffix, limit):
-    s = suffix[:limit * CHARS_PER_TOKEN_MAX]
-    ids = encode(s)
-    while len(ids) > limit:
-        cut = s.rfind("\n", 0, len(s) - 1)
-        s = s[:cut + 1] if cut > 0 else s[:int(len(s) * 0.8)]
-        ids = encode(s)
-    return ids
-
-
-def fresh_window(encode, prefix, budget):
-    target = max(1, int(budget * 0.8))
-    start = max(0, len(prefix) - target * CHARS_PER_TOKEN_MAX)
-    if start > 0:
-        nl = prefix.find("\n", start)
-        if 0 <= nl < len(prefix) - 1:
-            start = nl + 1
-    w = prefix[start:]
-    n = len(encode(w))
-    while n > target and len(w) > 1:
-        drop = max(1, (n - target) * len(w) // n)
-        nl = w.find("\n", drop)
-        w = w[nl + 1:] if 0 <= nl < len(w) - 1 else w[drop:]
-        n = len(encode(w))
-    return w
-
-
-class Layout:
-    """layout.ts's buildContext for one engine: (context ids, healed text) per request."""
-
-    def __init__(self, tok, manifest):
-        self.tok, self.m, self.head = tok, manifest, ""
-
-    def encode(self, text):
-        return encode_text(self.tok, text)
-
-    def context(self, prefix, suffix, middle_budget):
-        m, sp = self.m, self.m["special_tokens"]
-        suf = fit_suffix(self.encode, suffix, m["max_suffix"])
-        budget = m["max_context"] - middle_budget - 3 - len(suf)
-        window = None
-        if self.head:
-            idx = prefix.find(self.head, max(0, len(prefix) - budget * CHARS_PER_TOKEN_MAX))
-            if idx >= 0 and len(self.encode(prefix[idx:])) <= budget:
-                window = prefix[idx:]
-        if window is None:
-            window = fresh_window(self.encode, prefix, budget)
-        self.head = window[:48]
-        pre = self.encode(window)
-        heal = ""
-        if len(pre) > 1:
-            last = self.tok.decode([pre[-1]])
-            if re.fullmatch(r"[ \t]?[A-Za-z0-9_]+", last) and re.search(r"[A-Za-z0-9_]$", window):
-                heal, pre = last, pre[:-1]
-        return [sp["fim_suffix"], *suf, sp["fim_prefix"], *pre, sp["fim_middle"]], heal
 
 
 def load(ckpt, device):

@@ -2,7 +2,8 @@
 
 A file is cut at character level into prefix / middle / suffix in one of several modes (one
 line, several lines, rest of a line, a random span with mid-token cuts, an empty middle, the
-end of the file), tokenized piece by piece as the engine will see them, and laid out SPM:
+end of the file), and laid out by the engine's own function (layout.py: suffix cut at a line,
+the prefix window nearest the cursor, token healing) in SPM order:
 
     <fim_suffix> SUFFIX <fim_prefix> PREFIX <fim_middle> MIDDLE <eom> <pad>...
 
@@ -10,6 +11,8 @@ end of the file), tokenized piece by piece as the engine will see them, and laid
 """
 import random
 from dataclasses import dataclass
+
+from .layout import encode_text, spm_context
 
 # An empty middle is rare in real use and its examples teach <eom>-first, the collapse the
 # first model showed; 3% keeps the case known without rewarding it.
@@ -66,18 +69,20 @@ def cut(text, mode, rng):
     return text[:a], text[a:], ""
 
 
-def build(tok, ids_of, prefix, middle, suffix, seq_len, max_suffix):
-    """Lay out one SPM example from already-cut strings; None if the middle does not fit."""
+def build(tok, ids_of, prefix, middle, suffix, seq_len, max_suffix, middle_budget):
+    """Lay out one SPM example from already-cut strings with the engine's own layout
+    (layout.spm_context, as for a request of `middle_budget` tokens); a healed prefix token moves
+    to the middle's start, as the engine decodes it. None if it does not fit."""
     sp = ids_of
-    mid = tok.encode(middle) + [sp["eom"]]
-    suf = tok.encode(suffix[: max_suffix * 6])[:max_suffix]
-    room = seq_len - 3 - len(mid) - len(suf)
-    if room < 16:
+    r = spm_context(tok, sp, prefix, suffix, seq_len, max_suffix, middle_budget)
+    if r is None:
         return None
-    pre = tok.encode(prefix[-room * 6:])[-room:]
-    ids = [sp["fim_suffix"]] + suf + [sp["fim_prefix"]] + pre + [sp["fim_middle"]]
+    ids, heal, _ = r
+    mid = encode_text(tok, heal + middle) + [sp["eom"]]
+    if len(ids) + len(mid) > seq_len:
+        return None
     start = len(ids)
-    ids += mid
+    ids = ids + mid
     length = len(ids)
     ids += [sp["pad"]] * (seq_len - length)
     return Example(ids, start, len(mid), length, "")
@@ -93,7 +98,7 @@ def make_example(tok, ids_of, text, rng, seq_len, max_mid, max_suffix):
         prefix, middle, suffix = cut(text, mode, rng)
         if len(middle) > max_mid * 5:
             continue
-        ex = build(tok, ids_of, prefix, middle, suffix, seq_len, max_suffix)
+        ex = build(tok, ids_of, prefix, middle, suffix, seq_len, max_suffix, max_mid)
         if ex is not None and ex.mid_len <= max_mid:
             ex.mode = mode
             return ex

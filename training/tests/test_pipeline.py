@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from dcoder import bpe  # noqa: E402
+from dcoder import bpe, layout  # noqa: E402
 from dcoder import fim  # noqa: E402
 
 TOKENIZER = os.path.join(ROOT, "test", "fixtures", "tiny-model", "tokenizer.json")
@@ -92,12 +92,33 @@ class FimTest(unittest.TestCase):
             self.assertIn(self.sp["fim_prefix"], ex.ids[:ex.mid_start])
 
     def test_small_file_round_trips_through_the_layout(self):
-        ex = fim.build(self.tok, self.sp, "def f():\n", "    return 1\n", "\nprint(f())\n", 160, 24)
+        ex = fim.build(self.tok, self.sp, "def f():\n", "    return 1\n", "\nprint(f())\n", 160, 24, 32)
         pre = ex.ids.index(self.sp["fim_prefix"])
         suffix = self.tok.decode(ex.ids[1:pre])
         prefix = self.tok.decode(ex.ids[pre + 1:ex.mid_start - 1])
         middle = self.tok.decode(ex.ids[ex.mid_start:ex.length - 1])
         self.assertEqual((prefix, middle, suffix), ("def f():\n", "    return 1\n", "\nprint(f())\n"))
+
+
+    def test_training_context_is_the_engine_layout(self):
+        """fim.build lays a cut out with layout.spm_context, the function device_eval's Layout uses
+        and tests/test_gpu_run.py checks against the engine: the context before the middle is the
+        engine's for a request of max_mid tokens, and a healed prefix token starts the middle."""
+        rng = random.Random(3)
+        text = SAMPLE * 6
+        healed = 0
+        for _ in range(60):
+            p, m, s = fim.cut(text, "span", rng)
+            ex = fim.build(self.tok, self.sp, p, m, s, 160, 24, 32)
+            if ex is None:
+                continue
+            man = {"special_tokens": self.sp, "max_context": 160, "max_suffix": 24}
+            ids, heal = layout.Layout(self.tok, man).context(p, s, 32)
+            self.assertEqual(ex.ids[:ex.mid_start], ids)
+            middle = self.tok.decode(ex.ids[ex.mid_start:ex.length - 1])
+            self.assertEqual(middle, heal + m)
+            healed += bool(heal)
+        self.assertGreater(healed, 5, "no cut inside a word was healed")
 
 
 class TrainExportTest(unittest.TestCase):
