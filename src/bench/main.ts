@@ -2,7 +2,8 @@
 // (bench/cases.jsonl), diffusion and the autoregressive baseline on the same weights in the
 // same run: free-running (each decoder stops where it likes) and at matched output (both produce
 // exactly the reference middle's token count); then the remote path through `serve` on loopback
-// (remotePath.ts). Prints a table, then one JSON line.
+// (remotePath.ts). Prints a table, then one JSON line. `--model DIR` runs the per-step bench of
+// steps.ts on that model instead.
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineClient } from '../client/engineClient';
@@ -11,6 +12,7 @@ import { readModelFolder } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
 import { InfillParams, InfillResult } from '../protocol';
 import { remotePath } from './remotePath';
+import { stepBench } from './steps';
 
 interface Case {
   id: string;
@@ -98,8 +100,21 @@ async function matched(c: EngineClient, cases: Case[], tok: CodeTokenizer, ar: b
   return out;
 }
 
+/** `--model DIR [--device D] [--threads N]`: the per-step bench of steps.ts instead. */
+function stepArgs(argv: string[]): { dir: string; device?: string; threads?: number } | undefined {
+  const at = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const dir = at('--model');
+  if (!dir) return undefined;
+  return { dir, device: at('--device'), threads: at('--threads') ? Number(at('--threads')) : undefined };
+}
+
 async function main(): Promise<void> {
   const root = packageRoot();
+  const steps = stepArgs(process.argv.slice(2));
+  if (steps) {
+    const threads = steps.threads ?? Number(process.env.DC_THREADS ?? BENCH_THREADS);
+    return stepBench(steps.dir, { threads, device: steps.device, prefixTokens: 384, suffixTokens: 64, repeats: 10 });
+  }
   const casesFile = process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl');
   const cases: Case[] = fs.readFileSync(casesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const threads = Number(process.env.DC_THREADS ?? BENCH_THREADS);

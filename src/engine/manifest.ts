@@ -13,6 +13,8 @@ export interface Manifest {
   sha256: string;
   tokenizer: string;
   params: number;
+  /** How the weights are stored (informative). */
+  quantization?: string;
   /** Present for converted open models (`llada`, `dream`), informative only. */
   family?: string;
   /** A second file holding the ONNX file's weights (models over 2 GB), checked like `file`. */
