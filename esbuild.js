@@ -1,5 +1,7 @@
 // Bundles the extension, the engine child process, the CLI, the benchmark and the soak into dist/.
-// onnxruntime-node (native) and vscode stay external; @huggingface/tokenizers (ESM) is bundled.
+// onnxruntime-node (native) and vscode stay external; @huggingface/tokenizers (ESM) and
+// web-tree-sitter are bundled, and the tree-sitter runtime's and grammars' .wasm files (those that
+// src/completion/syntax/grammars.json names) are copied into dist/wasm/.
 // --watch (`npm run watch`, the F5 build task) rebuilds on change and prints the lines that
 // .vscode/tasks.json's problem matcher reads.
 const esbuild = require('esbuild');
@@ -28,10 +30,19 @@ const watchReport = {
   },
 };
 
+/** The parser check's WebAssembly: web-tree-sitter's runtime and one grammar per checked language. */
+function copyWasm() {
+  const grammars = new Set(Object.values(require('./src/completion/syntax/grammars.json')));
+  fs.mkdirSync('dist/wasm', { recursive: true });
+  fs.copyFileSync('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/wasm/web-tree-sitter.wasm');
+  for (const g of grammars) fs.copyFileSync(`node_modules/@repomix/tree-sitter-wasms/out/tree-sitter-${g}.wasm`, `dist/wasm/tree-sitter-${g}.wasm`);
+}
+
 async function main() {
   const watch = process.argv.includes('--watch');
   const production = process.argv.includes('--production');
   const present = Object.fromEntries(Object.entries(entries).filter(([, f]) => fs.existsSync(f)));
+  copyWasm();
   const ctx = await esbuild.context({
     entryPoints: present,
     bundle: true,

@@ -49,6 +49,22 @@ export const SETTINGS = Object.freeze({
   'engine.baseUrl': '',
   /** Empty: the kind's default model (REMOTE.models); ollama needs one. */
   'engine.model': '',
+  /** Parse each candidate with the document (tree-sitter) and trim or drop those that add a syntax error. */
+  syntaxCheck: true,
+});
+
+/** The parser check of candidates (src/completion/syntax/). */
+export const SYNTAX = Object.freeze({
+  /** Longest one parse slice may hold the event loop: a document's reparse, or one candidate's. */
+  parseMs: 5,
+  /** Prefixes of a failing candidate tried before it is rejected. */
+  maxTrims: 6,
+  /** How long a check waits for the document's own reparse to finish before it lets the candidate through. */
+  waitMs: 150,
+  /** Documents whose trees are kept (least recently checked dropped first). */
+  maxDocuments: 8,
+  /** Larger documents are not parsed. */
+  maxDocumentChars: 2_000_000,
 });
 
 /** The remote engine kinds, each an HTTP API (src/remote/kinds/). */
@@ -108,6 +124,8 @@ export const COMPLETION_CACHE_ENTRIES = 64;
 
 /** Relative to the package root. */
 export const ENGINE_ENTRY = path.join('dist', 'engine.js');
+/** The tree-sitter runtime and grammars (esbuild.js copies them there). */
+export const WASM_FOLDER = path.join('dist', 'wasm');
 export const BUNDLED_MODEL_FOLDER = path.join('models', DEFAULT_MODEL);
 
 /** The package root: dist/ is one level below it. */

@@ -28,7 +28,7 @@ function indentWidth(ws: string, tabSize: number): number {
 }
 
 /** Net bracket depth of text (openers minus closers), outside string literals. */
-function bracketDepth(text: string): number {
+export function bracketDepth(text: string): number {
   let depth = 0;
   let quote: string | undefined;
   for (let i = 0; i < text.length; i++) {
