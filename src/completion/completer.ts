@@ -1,10 +1,12 @@
 // Orchestrates one inline completion: cache (exact or typed-through) first, else a debounced,
-// cancellable engine call whose result is post-processed and cached. No editor dependency.
+// cancellable engine call whose result is post-processed, parser-checked (when the request
+// carries a check) and cached. No editor dependency.
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
 import { CompletionCache } from './cache';
 import { Debouncer } from './debounce';
 import { decideMode, LineMode } from './mode';
 import { IndentStyle, postprocess } from './postprocess';
+import type { Verdict } from './syntax/candidateCheck';
 
 /** The engine as the completer sees it (EngineClient.infill in the extension, a script in tests). */
 export type EngineFn = (params: InfillParams, signal: AbortSignal, onStep?: (s: StepEvent) => void) => Promise<InfillResult>;
@@ -21,6 +23,8 @@ export interface CompletionRequest {
   suffix: string;
   languageId?: string;
   indent: IndentStyle;
+  /** The parser check of a candidate at the cursor (src/completion/syntax); none: unchecked. */
+  check?: (candidate: string) => Promise<Verdict>;
 }
 
 export type CompletionOutcome =
@@ -33,6 +37,8 @@ export type CompletionOutcome =
       mode: LineMode;
       /** The engine's result when source is 'engine'. */
       result?: InfillResult;
+      /** The parser check's verdict on the engine's candidate, when it was checked. */
+      syntax?: Verdict;
       /** From the call to the outcome, debounce included. */
       ms: number;
     };
@@ -72,9 +78,13 @@ export class Completer {
     try {
       const out = await this.debouncer.run((sig) => this.engine(params, sig), signal);
       if (out.cancelled) return { kind: 'cancelled' };
-      const text = postprocess(out.value.text, { prefix: req.prefix, suffix: req.suffix, mode, indent: req.indent });
+      let text = postprocess(out.value.text, { prefix: req.prefix, suffix: req.suffix, mode, indent: req.indent });
+      const syntax = text && req.check ? await req.check(text) : undefined;
+      if (signal?.aborted) return { kind: 'cancelled' };
+      if (syntax?.kind === 'trim') text = syntax.text;
+      if (syntax?.kind === 'reject') text = '';
       this.cache.set(req.prefix, req.suffix, text);
-      return { kind: 'completion', text, source: 'engine', mode, result: out.value, ms: performance.now() - t0 };
+      return { kind: 'completion', text, source: 'engine', mode, result: out.value, syntax, ms: performance.now() - t0 };
     } catch (e) {
       if (isCancel(e)) return { kind: 'cancelled' };
       throw e;

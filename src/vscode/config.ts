@@ -13,6 +13,7 @@ export interface LanguageSettings extends CompleterSettings {
   enable: boolean;
   triggerWhenCodeRightOfCursor: boolean;
   limits: ContextLimits;
+  syntaxCheck: boolean;
 }
 
 export interface EngineSettings {
@@ -38,6 +39,7 @@ export function languageSettings(languageId?: string): LanguageSettings {
     steps: steps > 0 ? steps : undefined,
     threshold: steps > 0 ? undefined : get('threshold'),
     limits: { ...DEFAULT_LIMITS, prefixChars: get('context.prefixChars'), suffixChars: get('context.suffixChars') },
+    syntaxCheck: get('syntaxCheck'),
   };
 }
 

@@ -9,6 +9,7 @@ import { FIM_COMMAND, fillInTheMiddle } from './fimCommand';
 import { InlineProvider } from './inlineProvider';
 import { DenoisingPanel, PANEL_VIEW } from './panel';
 import { StatusBar } from './statusBar';
+import { SyntaxService } from './syntaxService';
 
 /** What activate() returns: used by the integration tests and available to other extensions. */
 export interface DiffusionCoderApi {
@@ -16,6 +17,7 @@ export interface DiffusionCoderApi {
   completer: Completer;
   provider: InlineProvider;
   panel: DenoisingPanel;
+  syntax: SyntaxService;
 }
 
 export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
@@ -23,7 +25,8 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
   const log = vscode.window.createOutputChannel('Diffusion Coder', { log: true });
   const engine = new EngineService(context, log, activatedAt);
   const completer = new Completer(engine.infill('inline'), languageSettings);
-  const provider = new InlineProvider(completer, log);
+  const syntax = new SyntaxService(context.extensionUri, log);
+  const provider = new InlineProvider(completer, log, syntax);
   const panel = new DenoisingPanel(context.extensionUri, engine);
   const showPanel = 'diffusionCoder.showPanel';
 
@@ -31,7 +34,8 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
     log,
     engine,
     panel,
-    new StatusBar(engine, showPanel),
+    syntax,
+    new StatusBar(engine, syntax, showPanel),
     { dispose: () => completer.cancel() },
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], provider),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW, panel),
@@ -49,6 +53,6 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
   void engine.chooseEngine().then(() => {
     if (languageSettings().enable) engine.start();
   });
-  return { engine, completer, provider, panel };
+  return { engine, completer, provider, panel, syntax };
 }
 

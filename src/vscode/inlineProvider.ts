@@ -10,6 +10,7 @@ import { RemoteError } from '../remote/remoteError';
 import { abortSignalFor } from './cancel';
 import { languageSettings } from './config';
 import { indentStyle, textSource } from './document';
+import { SyntaxService } from './syntaxService';
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
   /** The latest outcome (the integration tests read it). */
@@ -18,6 +19,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(
     private readonly completer: Completer,
     private readonly log: vscode.LogOutputChannel,
+    private readonly syntax: SyntaxService,
   ) {}
 
   async provideInlineCompletionItems(
@@ -39,7 +41,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const abort = abortSignalFor(token);
     try {
       const out = await this.completer.complete(
-        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc) },
+        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.syntax.checkFor(doc, offset) },
         abort.signal,
       );
       this.lastOutcome = out;

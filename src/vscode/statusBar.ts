@@ -1,10 +1,12 @@
 // Status bar item: where completions come from (the local engine or a remote kind, and a fallback
 // to local), the engine state (starting / ready / error), a remote's last failure, and the last
-// completion's latency and speed; clicking it opens the denoising panel.
+// completion's latency and speed, and how many candidates the parser check rejected or trimmed;
+// clicking it opens the denoising panel.
 import * as vscode from 'vscode';
 import { EngineState } from '../client/lifecycle';
 import { InfillResult } from '../protocol';
 import { EngineService } from './engineService';
+import { SyntaxService } from './syntaxService';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('diffusionCoder.status', vscode.StatusBarAlignment.Right, 100);
@@ -13,6 +15,7 @@ export class StatusBar implements vscode.Disposable {
 
   constructor(
     private readonly engine: EngineService,
+    private readonly syntax: SyntaxService,
     command: string,
   ) {
     this.item.name = 'Diffusion Coder';
@@ -20,6 +23,7 @@ export class StatusBar implements vscode.Disposable {
     this.disposables.push(
       engine.onDidChangeState((s) => this.render(s)),
       engine.onDidChangeSource(() => this.render(engine.client.state)),
+      syntax.onDidCheck(() => this.render(engine.client.state)),
       engine.onDidEnd((e) => {
         if (!e.result) return;
         this.last = e.result;
@@ -46,6 +50,7 @@ export class StatusBar implements vscode.Disposable {
     if (this.engine.readyMs !== undefined) tip.appendMarkdown(`Ready ${this.engine.readyMs} ms after activation\n\n`);
     if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} steps, ${this.last.forwards} forward passes\n\n`);
     if (state === 'error') tip.appendMarkdown(`Error: ${this.engine.client.lastError ?? 'unknown'}\n\n`);
+    tip.appendMarkdown(this.syntaxLine());
     tip.appendMarkdown('Click to open the denoising panel.');
     this.item.tooltip = tip;
     this.item.backgroundColor = state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -57,7 +62,19 @@ export class StatusBar implements vscode.Disposable {
           ? '$(error) Diffusion Coder'
           : state === 'stopped'
             ? '$(circle-slash) Diffusion Coder'
-            : `$(${model?.deviceNote ? 'warning' : 'sparkle'}) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}`;
+            : `$(${model?.deviceNote ? 'warning' : 'sparkle'}) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}${this.rejected()}`;
+  }
+
+  /** The parser check's counts for the tooltip. */
+  private syntaxLine(): string {
+    const c = this.syntax.counts;
+    return `Syntax check: ${c.reject} rejected, ${c.trim} trimmed, ${c.accept} passed, ${c.skip} not checked\n\n`;
+  }
+
+  /** ' · N rejected' once the parser check has rejected or trimmed a candidate. */
+  private rejected(): string {
+    const n = this.syntax.counts.reject + this.syntax.counts.trim;
+    return n ? ` · ${n} rejected` : '';
   }
 
   private renderRemote(): void {
@@ -66,10 +83,11 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown(`**Diffusion Coder**: completions from **${src.kind}** at ${src.where ?? ''}; the text around the cursor is sent there.\n\n`);
     if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} streamed chunks\n\n`);
     if (src.error) tip.appendMarkdown(`Last failure: ${src.error}\n\n`);
+    tip.appendMarkdown(this.syntaxLine());
     tip.appendMarkdown('Click to open the denoising panel.');
     this.item.tooltip = tip;
     this.item.backgroundColor = src.error ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
-    this.item.text = src.error ? `$(warning) ${src.kind}: ${src.error.split(':')[0]}` : `$(cloud) ${src.kind}${this.last ? ` · ${this.speed(this.last)}` : ''}`;
+    this.item.text = src.error ? `$(warning) ${src.kind}: ${src.error.split(':')[0]}` : `$(cloud) ${src.kind}${this.last ? ` · ${this.speed(this.last)}` : ''}${this.rejected()}`;
   }
 
   private speed(r: InfillResult): string {

@@ -1,9 +1,14 @@
 // Completer orchestration against a scripted engine function (host-side test double): debounce,
 // supersession with engine-side cancellation, cache and typed-through hits, post-processing,
-// mode selection, settings, and error handling.
+// mode selection, settings, error handling, and the parser check on a real grammar.
 import * as assert from 'assert';
+import * as path from 'path';
 import { Completer, CompleterSettings, EngineFn } from '../../../src/completion/completer';
+import { SyntaxChecker } from '../../../src/completion/syntax/syntaxChecker';
+import { SyntaxRuntime } from '../../../src/completion/syntax/runtime';
+import { WASM_FOLDER } from '../../../src/defaults';
 import { EngineError, InfillParams, InfillResult } from '../../../src/protocol';
+import { ROOT } from '../../paths';
 import { atCursor } from './cursor';
 
 const indent = { insertSpaces: true, tabSize: 4 };
@@ -129,5 +134,43 @@ describe('completer', () => {
       throw new EngineError('superseded', 'newer request');
     };
     assert.strictEqual((await new Completer(superseded, settings()).complete(req('x<|cursor|>'))).kind, 'cancelled');
+  });
+});
+
+describe('completer: the parser check', () => {
+  const checker = new SyntaxChecker(new SyntaxRuntime(path.join(ROOT, WASM_FOLDER)));
+  after(() => checker.dispose());
+  let version = 0;
+  /** A request whose check parses the whole document (prefix + suffix) with tree-sitter. */
+  const checked = (src: string) => {
+    const r = req(src);
+    const doc = { key: 'doc.py', version: ++version, languageId: 'python', text: () => r.prefix + r.suffix };
+    return { ...r, check: (text: string) => checker.check(doc, r.prefix.length, text) };
+  };
+
+  it('a candidate that adds a syntax error is trimmed to its clean prefix, and cached trimmed', async () => {
+    const { engine, calls } = scripted(() => 'a + b +');
+    const c = new Completer(engine, settings());
+    const out = await c.complete(checked('def f(a, b):\n    return <|cursor|>\n'));
+    assert.strictEqual(out.kind === 'completion' && out.text, 'a + b');
+    assert.strictEqual(out.kind === 'completion' && out.syntax?.kind, 'trim');
+    const again = await c.complete(checked('def f(a, b):\n    return <|cursor|>\n'));
+    assert.strictEqual(again.kind === 'completion' && again.source, 'cache');
+    assert.strictEqual(again.kind === 'completion' && again.text, 'a + b');
+    assert.strictEqual(calls.length, 1);
+  });
+
+  it('one with no clean prefix is not shown', async () => {
+    const { engine } = scripted(() => ')(');
+    const out = await new Completer(engine, settings()).complete(checked('x = <|cursor|>\n'));
+    assert.strictEqual(out.kind === 'completion' && out.text, '');
+    assert.strictEqual(out.kind === 'completion' && out.syntax?.kind, 'reject');
+  });
+
+  it('a clean one passes unchanged', async () => {
+    const { engine } = scripted(() => 'a * b');
+    const out = await new Completer(engine, settings()).complete(checked('def f(a, b):\n    return <|cursor|>\n'));
+    assert.strictEqual(out.kind === 'completion' && out.text, 'a * b');
+    assert.strictEqual(out.kind === 'completion' && out.syntax?.kind, 'accept');
   });
 });
