@@ -7,8 +7,9 @@ Same I/O contract as our own models (docs/ARCHITECTURE.md, model.StepGraph): inp
 [n_layer, 2, 1, n_kv_head, P, head_dim], `num_logits` int64 [1]; outputs `logits` float32
 [1, num_logits, vocab] (the last rows of the T new tokens) and `present_kv` [n_layer, 2, 1,
 n_kv_head, T, head_dim] (K after RoPE and V of the new tokens only). Grouped-query attention
-stays grouped: queries are viewed as [1, n_kv_head, n_head / n_kv_head, T, head_dim] and
-broadcast against the [1, n_kv_head, 1, P+T, head_dim] keys, so K/V are never repeated.
+stays grouped: the queries of a group are stacked as [1, n_kv_head, (n_head / n_kv_head) * T,
+head_dim] against that group's [1, n_kv_head, P+T, head_dim] keys (plain batched matmuls, no
+repeated K/V), and the additive mask bias is tiled to match once per step.
 
 Weights: `none` float32 MatMul; `int4` / `int8` com.microsoft MatMulNBits (quantize.py). The
 embedding table is float32 with `none`, otherwise int8 with one scale per row.
@@ -49,7 +50,7 @@ def embedding(b, spec, ckpt, ids):
     return x
 
 
-def layer(b, spec, ckpt, i, x, cos, sin, mask5):
+def layer(b, spec, ckpt, i, x, cos, sin, mask_bias):
     """One pre-norm block; returns the new hidden state and this layer's [1, 2, 1, kv, T, hd] K/V."""
     a = spec.arch
     H, KV, hd, D = a.n_head, a.n_kv_head, a.head_dim, a.d_model
@@ -68,14 +69,14 @@ def layer(b, spec, ckpt, i, x, cos, sin, mask5):
     k = b.op("Transpose", [b.op("Reshape", [k, b.const([1, -1, KV, hd])])], perm=[0, 2, 1, 3])
     v = b.op("Transpose", [b.op("Reshape", [v, b.const([1, -1, KV, hd])])], perm=[0, 2, 1, 3])
     q, k = b.rope(q, cos, sin, hd // 2), b.rope(k, cos, sin, hd // 2)
+    q = b.op("Reshape", [q, b.const([1, KV, -1, hd])])   # rows (query head in group, token)
     past = b.op("Gather", ["past_kv", b.const(i)], axis=0)
     keys = b.op("Concat", [b.op("Gather", [past, b.const(0)], axis=0), k], axis=2)
     values = b.op("Concat", [b.op("Gather", [past, b.const(1)], axis=0), v], axis=2)
-    group = b.const([2])
     scores = b.op("MatMul", [b.op("Mul", [q, b.const(hd ** -0.5, np.float32)]),
-                             b.op("Transpose", [b.op("Unsqueeze", [keys, group])], perm=[0, 1, 2, 4, 3])])
-    probs = b.op("Softmax", [b.op("Where", [mask5, scores, b.const(-1e9, np.float32)])], axis=-1)
-    y = b.op("MatMul", [probs, b.op("Unsqueeze", [values, group])])
+                             b.op("Transpose", [keys], perm=[0, 1, 3, 2])])
+    probs = b.op("Softmax", [b.op("Add", [scores, mask_bias])], axis=-1)
+    y = b.op("Reshape", [b.op("MatMul", [probs, values]), b.const([1, KV, H // KV, -1, hd])])
     y = b.op("Reshape", [b.op("Transpose", [y], perm=[0, 3, 1, 2, 4]), b.const([1, -1, H * hd])])
     x = b.op("Add", [x, b.linear(y, ckpt, t("o"), D, H * hd, hint=f"l{i}_o")])
     h = b.rmsnorm(x, b.weight(f"l{i}_mlp_norm", ckpt.read(t("mlp_norm"))), a.norm_eps)
@@ -97,11 +98,13 @@ def write_model(spec, ckpt, folder, path, quant):
                        b.weight("rope_inv_freq", inv_freq(a.head_dim, a.rope_base))])
     ang = b.op("Concat", [ang, ang], axis=-1)
     cos, sin = b.op("Cos", [ang]), b.op("Sin", [ang])
-    mask5 = b.op("Unsqueeze", ["attn_mask", b.const([2])])
+    mask_bias = b.op("Where", ["attn_mask", b.const(0.0, np.float32), b.const(-1e9, np.float32)])
+    if a.n_head > a.n_kv_head:   # one row per (query head in the group, token), as q is laid out
+        mask_bias = b.op("Tile", [mask_bias, b.const([1, 1, a.n_head // a.n_kv_head, 1])])
     x = embedding(b, spec, ckpt, "input_ids")
     kvs = []
     for i in range(a.n_layer):
-        x, kv = layer(b, spec, ckpt, i, x, cos, sin, mask5)
+        x, kv = layer(b, spec, ckpt, i, x, cos, sin, mask_bias)
         kvs.append(kv)
     b.nodes.append(helper.make_node("Concat", kvs, ["present_kv"], name="present", axis=0))
     h = b.op("Slice", [x, b.op("Neg", ["num_logits"]), b.const([2 ** 62]), b.const([1])])
