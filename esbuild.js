@@ -51,6 +51,8 @@ async function main() {
     format: 'cjs',
     outdir: 'dist',
     external: ['vscode', 'onnxruntime-node'],
+    // web-tree-sitter's ESM build needs import.meta.url, which a CommonJS bundle lacks: use its CommonJS build
+    alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
     sourcemap: !production,
     minify: production,
     logLevel: 'warning',

@@ -55,8 +55,10 @@ export const SETTINGS = Object.freeze({
 
 /** The parser check of candidates (src/completion/syntax/). */
 export const SYNTAX = Object.freeze({
-  /** Longest one parse slice may hold the event loop: a document's reparse, or one candidate's. */
+  /** Longest one parse slice may hold the event loop: a document's first parse or one after large edits, a risky candidate's. */
   parseMs: 5,
+  /** Edits up to this many characters reparse in one go, without slices (an incremental parse is short). */
+  smallEditChars: 4096,
   /** Prefixes of a failing candidate tried before it is rejected. */
   maxTrims: 6,
   /** How long a check waits for the document's own reparse to finish before it lets the candidate through. */

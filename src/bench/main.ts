@@ -12,6 +12,7 @@ import { readModelFolder } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
 import { InfillParams, InfillResult } from '../protocol';
 import { remotePath } from './remotePath';
+import { printSyntax, syntaxBench } from './syntaxBench';
 import { stepBench } from './steps';
 
 interface Case {
@@ -115,6 +116,11 @@ async function main(): Promise<void> {
     const threads = steps.threads ?? Number(process.env.DC_THREADS ?? BENCH_THREADS);
     return stepBench(steps.dir, { threads, device: steps.device, prefixTokens: 384, suffixTokens: 64, repeats: 10 });
   }
+  if (process.argv[2] === '--syntax') {
+    const figures = await syntaxBench();
+    printSyntax(figures);
+    return console.log(JSON.stringify({ syntax_check: figures }));
+  }
   const casesFile = process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl');
   const cases: Case[] = fs.readFileSync(casesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const threads = Number(process.env.DC_THREADS ?? BENCH_THREADS);
@@ -140,6 +146,7 @@ async function main(): Promise<void> {
   const amx = await matched(c, multi, tok, true);
   const rss = (await c.status()).stats.rssMb;
   const remote = await remotePath(c, single, 3, 4);
+  const syntax = await syntaxBench();
   c.dispose();
 
   const rows: [string, Summary][] = [
@@ -188,7 +195,9 @@ async function main(): Promise<void> {
     remote_single_line: { p50_ms: q(remote.remote_ms, 0.5), p95_ms: q(remote.remote_ms, 0.95) },
     remote_overhead_p50_ms: r2(quantile(remote.remote_ms, 0.5) - quantile(remote.direct_ms, 0.5)),
     remote_concurrent_4: { requests_per_s: r2(remote.concurrent_rps), p95_ms: q(remote.concurrent_ms, 0.95) },
+    syntax_check: syntax,
   };
+  printSyntax(syntax);
   console.log(JSON.stringify(out));
 }
 

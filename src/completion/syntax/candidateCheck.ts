@@ -5,11 +5,12 @@
 // into broken code), by the same missing token at the cursor, or by one that ends there with a
 // bracket still open (the user's unfinished call, which the candidate may not over-close); not by
 // the unfinished line the candidate was meant to complete. A candidate
-// that adds an error is trimmed to its longest prefix that adds none, or rejected. Each parse is
-// bounded by a budget; past it the candidate is left unchecked rather than the editor kept waiting.
+// that adds an error is trimmed to its longest prefix that adds none, or rejected. A candidate
+// that may re-lex the rest of the file (an odd quote, a comment opener) is parsed under a
+// budget; past it, it is left unchecked rather than the editor kept waiting.
 import { bracketDepth } from '../postprocess';
 import { closingStub, Grammar } from './grammars';
-import { editFor, Parsed } from './documentTree';
+import { editFor, Parsed, parseWithin } from './documentTree';
 import { ErrorRange, errorRanges } from './syntaxErrors';
 
 export type Verdict =
@@ -19,7 +20,7 @@ export type Verdict =
   | { kind: 'skip'; reason: string };
 
 export interface CheckBudget {
-  /** Longest one parse may take. */
+  /** Longest a risky parse may take. */
   parseMs: number;
   /** Most prefixes tried before the candidate is rejected. */
   maxTrims: number;
@@ -46,6 +47,12 @@ export function trimPoints(candidate: string): number[] {
 
 const overlaps = (a: ErrorRange, b: ErrorRange) => a.start <= b.end && b.start <= a.end;
 
+/** Text that may change how everything after it lexes: an unpaired quote or a comment opener. */
+export function mayRelex(text: string): boolean {
+  const odd = (q: string) => text.split(q).length % 2 === 0;
+  return odd('"') || odd("'") || odd('`') || text.includes('/*');
+}
+
 /** Leading whitespace of the line on which `inserted` ends when put at `offset` of `text`. */
 function endLineIndent(text: string, offset: number, inserted: string): string {
   const nl = inserted.lastIndexOf('\n');
@@ -64,10 +71,8 @@ export function checkCandidate(doc: Parsed, grammar: Grammar, offset: number, ca
     const full = ins + closingStub(grammar, ins, endLineIndent(doc.text, offset, ins));
     const edited = doc.tree.copy();
     edited.edit(editFor(doc.text, { offset, deleted: 0, text: full }));
-    const deadline = performance.now() + budget.parseMs;
-    const tree = doc.parser.parse(doc.text.slice(0, offset) + full + doc.text.slice(offset), edited, {
-      progressCallback: () => performance.now() > deadline,
-    });
+    const text = doc.text.slice(0, offset) + full + doc.text.slice(offset);
+    const tree = parseWithin(doc.parser, text, edited, mayRelex(full) ? budget.parseMs : undefined);
     edited.delete();
     if (!tree) {
       doc.parser.reset();

@@ -1,7 +1,9 @@
 // One document's syntax tree, kept current incrementally: each text change edits the tree
-// (Tree.edit) and the reparse reuses it. Every parse runs in slices of at most `budgetMs`
-// (tree-sitter's progress callback cancels it, the next slice resumes where it stopped), with the
-// event loop free between slices, so a large file never holds the extension host for long.
+// (Tree.edit) and the reparse reuses it. A parse that may be long (the first one, or one after
+// large edits) runs in slices of at most `budgetMs` (tree-sitter's progress callback cancels it,
+// the next slice resumes where it stopped), with the event loop free between slices, so a large
+// file never holds the extension host for long. Small edits reparse in one go: the progress
+// callback costs more than such a parse (web-tree-sitter calls it ~250 times even then).
 import { Edit, Parser, Point, Tree } from 'web-tree-sitter';
 
 export interface TextChange {
@@ -46,6 +48,16 @@ export function editFor(text: string, c: TextChange): Edit {
   });
 }
 
+/**
+ * Parses `text` (reusing `old`, already edited); with a budget, gives up after about budgetMs
+ * and returns null (the parser then resumes on the next call unless it is reset).
+ */
+export function parseWithin(parser: Parser, text: string, old: Tree | undefined, budgetMs?: number): Tree | null {
+  if (budgetMs === undefined) return parser.parse(text, old);
+  const deadline = performance.now() + budgetMs;
+  return parser.parse(text, old, { progressCallback: () => performance.now() > deadline });
+}
+
 /** A text and the tree parsed from exactly that text. */
 export interface Parsed {
   text: string;
@@ -58,6 +70,8 @@ export class DocumentTree {
   private parsedVersion = -1;
   private slicing = false;
   private waiters: (() => void)[] = [];
+  /** Characters inserted or deleted since the last finished parse. */
+  private edited = Infinity;
   /** Parse slices run so far (tests and the bench read it). */
   slices = 0;
 
@@ -66,6 +80,8 @@ export class DocumentTree {
     public text: string,
     public version: number,
     private readonly budgetMs: number,
+    /** Edits up to this many characters since the last parse reparse in one go. */
+    private readonly smallEditChars: number,
   ) {
     this.schedule();
   }
@@ -75,6 +91,7 @@ export class DocumentTree {
     for (const c of changes) {
       this.tree?.edit(editFor(this.text, c));
       this.text = this.text.slice(0, c.offset) + c.text + this.text.slice(c.offset + c.deleted);
+      this.edited += c.deleted + c.text.length;
     }
     this.version = version;
     this.parser.reset(); // a parse cut short by a slice must start again on the new text
@@ -111,8 +128,8 @@ export class DocumentTree {
   private slice(): void {
     if (this.version === -2) return;
     this.slices++;
-    const deadline = performance.now() + this.budgetMs;
-    const tree = this.parser.parse(this.text, this.tree, { progressCallback: () => performance.now() > deadline });
+    const small = this.tree !== undefined && this.edited <= this.smallEditChars;
+    const tree = parseWithin(this.parser, this.text, this.tree, small ? undefined : this.budgetMs);
     if (!tree) {
       setImmediate(() => this.slice());
       return;
@@ -120,6 +137,7 @@ export class DocumentTree {
     this.slicing = false;
     this.tree?.delete();
     this.tree = tree;
+    this.edited = 0;
     this.parsedVersion = this.version;
     for (const w of this.waiters.splice(0)) w();
   }

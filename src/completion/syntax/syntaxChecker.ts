@@ -76,7 +76,7 @@ export class SyntaxChecker {
     if (text.length > this.budget.maxDocumentChars) return undefined;
     const parser = await this.runtime.parser(grammar);
     this.close(doc.key);
-    const tracked = { grammar, tree: new DocumentTree(parser, text, doc.version, this.budget.parseMs) };
+    const tracked = { grammar, tree: new DocumentTree(parser, text, doc.version, this.budget.parseMs, this.budget.smallEditChars) };
     this.docs.set(doc.key, tracked);
     while (this.docs.size > this.budget.maxDocuments) this.close(this.docs.keys().next().value as string);
     return tracked;

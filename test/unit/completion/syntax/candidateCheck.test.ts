@@ -19,7 +19,7 @@ type Case = [name: string, src: string, candidate: string, want: Want];
 
 async function verdictOf(g: Grammar, src: string, candidate: string): Promise<Verdict> {
   const { prefix, suffix } = atCursor(src);
-  const doc = new DocumentTree(await runtime.parser(g), prefix + suffix, 1, 1000);
+  const doc = new DocumentTree(await runtime.parser(g), prefix + suffix, 1, 1000, SYNTAX.smallEditChars);
   try {
     const parsed = await doc.parsed(5_000);
     assert.ok(parsed, 'the document parsed');
