@@ -10,9 +10,11 @@ shrunk), bf16 safetensors under the real tensor names (the Dream one sharded in 
 model.safetensors.index.json), and a small byte-level BPE tokenizer.json (dcoder/bpe.py) whose
 special tokens sit at the ids the config names. `open-dcoder-0.5b` is Qwen2.5-Coder-0.5B's
 shape (hidden 896, 24 layers, 14 heads, 2 K/V heads, d_ff 4864, vocabulary 151936, tied
-embeddings) under model_type "qwen2", its mask token named only by tokenizer_config.json.
+embeddings) under model_type "qwen2", its mask token named only by tokenizer_config.json, and
+a 4096-token BPE learnt from this repository's sources (its speed is real, its text is not).
 """
 import argparse
+import glob
 import json
 import os
 
@@ -80,10 +82,23 @@ OPEN_DCODER = {
 OPEN_DCODER_SPECIALS = {"<|endoftext|>": 151643, "<|im_start|>": 151644, "<|im_end|>": 151645, "<M>": 151665}
 
 
-def tokenizer_json(n_tokens, specials):
+def repository_code(limit=1 << 20):
+    """This repository's Python and TypeScript sources: enough text for a few thousand merges."""
+    paths = sorted(glob.glob(os.path.join(ROOT, "training", "**", "*.py"), recursive=True) +
+                   glob.glob(os.path.join(ROOT, "src", "**", "*.ts"), recursive=True))
+    text = ""
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            text += f.read()
+        if len(text) > limit:
+            break
+    return text
+
+
+def tokenizer_json(n_tokens, specials, text=SAMPLE * 4):
     """A byte-level BPE with n_tokens regular ids (0..n-1) and the specials at their own ids."""
     words = {}
-    for w in bpe.pretokenize(SAMPLE * 4):
+    for w in bpe.pretokenize(text):
         words[w] = words.get(w, 0) + 1
     tok = bpe.train(words, n_tokens, specials=[], log=lambda *_: None)
     return bpe.Tokenizer(tok.vocab, tok.merges, dict(specials)).to_json()
@@ -102,14 +117,14 @@ def random_weight(spec, name, shape, rng):
     return k * np.float32(2.0 ** np.round(np.log2(1 / (4.6 * np.sqrt(shape[1])))))
 
 
-def write_checkpoint(folder, cfg, specials, n_tokens, shards=1, seed=0):
+def write_checkpoint(folder, cfg, specials, n_tokens, shards=1, seed=0, text=SAMPLE * 4):
     """config.json, tokenizer.json and the weights, one shard in memory at a time."""
     os.makedirs(folder, exist_ok=True)
     spec = parse_config(cfg)
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     with open(os.path.join(folder, "tokenizer.json"), "w") as f:
-        json.dump(tokenizer_json(n_tokens, specials), f, ensure_ascii=False)
+        json.dump(tokenizer_json(n_tokens, specials, text), f, ensure_ascii=False)
     expected = sorted(spec.expected())
     weight_map, total = {}, 0
     for s in range(shards):
@@ -136,7 +151,7 @@ def main():
     else:
         if not args.to:
             ap.error("--to is needed with --shape open-dcoder-0.5b")
-        write_checkpoint(args.to, OPEN_DCODER, OPEN_DCODER_SPECIALS, 4096, shards=4, seed=3)
+        write_checkpoint(args.to, OPEN_DCODER, OPEN_DCODER_SPECIALS, 4096, shards=4, seed=3, text=repository_code())
         with open(os.path.join(args.to, "tokenizer_config.json"), "w") as f:
             json.dump({"mask_token": "<M>", "eos_token": "<|endoftext|>"}, f, indent=2)
     print(json.dumps({"shape": args.shape, "out": args.to or "test/fixtures/hf-tiny"}))

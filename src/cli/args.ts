@@ -1,4 +1,5 @@
 // Command-line argument parsing for `diffusion-coder` (pure, unit-tested).
+import { grammarFor } from '../completion/syntax/grammars';
 import { SERVE } from '../defaults';
 import { InfillMode, MiddleLength } from '../protocol';
 
@@ -18,6 +19,8 @@ export interface InfillArgs {
   threads?: number;
   device?: string;
   middleLength?: MiddleLength;
+  /** --jsonl: parser-check each middle as this VS Code language id (the editor's check). */
+  syntaxCheck?: string;
 }
 
 export interface ParityArgs {
@@ -74,6 +77,9 @@ options:
   --threads N         onnxruntime threads
   --device D          onnxruntime execution provider (cpu, cuda, webgpu, ...; a missing one falls back to cpu)
   --middle-length L   open models: probe (read the middle's length from the model) or fixed (the cap)
+  --syntax-check LANG with --jsonl: parser-check each middle as the editor does for language LANG
+                      (python, javascript, typescript, typescriptreact, go, rust, java, c, cpp): "text"
+                      is trimmed or emptied, "syntax" says accept, trim, reject or skip, "raw" is the middle
 exit status: 0 done; 1 the engine failed, or with --jsonl any input line failed; 2 bad usage`;
 
 function num(flag: string, v: string | undefined, min: number, max: number, int = true): number {
@@ -138,6 +144,10 @@ export function parseArgs(argv: string[]): CliArgs {
         a.model = rest[++i];
         if (!a.model) throw new UsageError('--model needs a value');
         break;
+      case '--syntax-check':
+        a.syntaxCheck = rest[++i];
+        if (!grammarFor(a.syntaxCheck)) throw new UsageError(`--syntax-check needs a language with a grammar, got ${JSON.stringify(a.syntaxCheck ?? '')}`);
+        break;
       default:
         if (t.startsWith('-')) throw new UsageError(`unknown option ${t}`);
         if (a.file) throw new UsageError(`unexpected argument ${t}`);
@@ -147,6 +157,7 @@ export function parseArgs(argv: string[]): CliArgs {
   if (a.jsonl && (a.file || a.at)) throw new UsageError('--jsonl reads stdin: give no FILE or --at');
   if (!a.jsonl && !a.file) throw new UsageError('infill needs a FILE (or --jsonl)');
   if (a.jsonl && a.showSteps) throw new UsageError('--show-steps cannot be combined with --jsonl');
+  if (a.syntaxCheck && !a.jsonl) throw new UsageError('--syntax-check needs --jsonl');
   return a;
 }
 

@@ -10,6 +10,7 @@ import { defaultModelDir, enginePath } from '../defaults';
 import { EngineError, InfillParams } from '../protocol';
 import { CliArgs, InfillArgs, parseArgs, splitAtCursor, USAGE, UsageError } from './args';
 import { parseJsonlLine } from './jsonl';
+import { CliSyntaxCheck } from './syntaxCheck';
 import { convert } from './convert';
 import { checkParity } from './parity';
 import { StepPrinter } from './render';
@@ -64,6 +65,7 @@ async function infillFile(a: InfillArgs): Promise<void> {
 async function infillJsonl(a: InfillArgs): Promise<number> {
   const c = client(a);
   const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+  const syntax = a.syntaxCheck ? new CliSyntaxCheck(a.syntaxCheck) : undefined;
   let failed = 0;
   try {
     const limit = await middleLimit(c, a);
@@ -83,7 +85,8 @@ async function infillJsonl(a: InfillArgs): Promise<number> {
       if (req.mode !== undefined) p.mode = req.mode;
       try {
         const r = await c.infill(p);
-        out({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit });
+        const checked = syntax && { ...(await syntax.check(req.prefix, req.suffix, r.text)), raw: r.text };
+        out({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit, ...checked });
       } catch (e) {
         failed++;
         out({ id: req.id, line, error: `line ${line}: ${(e as Error).message}` });
@@ -92,6 +95,7 @@ async function infillJsonl(a: InfillArgs): Promise<number> {
   } finally {
     c.dispose();
   }
+  if (syntax) process.stderr.write(`diffusion-coder: ${syntax.summary()}\n`);
   if (failed) process.stderr.write(`diffusion-coder: ${failed} input line(s) failed\n`);
   return failed;
 }

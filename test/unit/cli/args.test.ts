@@ -19,6 +19,9 @@ describe('cli arguments', () => {
     [['infill', 'a.py', '--model'], /needs a value/],
     [['infill', 'a.py', '--device'], /needs a value/],
     [['infill', 'a.py', '--middle-length', 'long'], /probe or fixed/],
+    [['infill', '--jsonl', '--syntax-check', 'markdown'], /language with a grammar/],
+    [['infill', '--jsonl', '--syntax-check'], /language with a grammar/],
+    [['infill', 'a.py', '--syntax-check', 'python'], /needs --jsonl/],
     [['convert', '--from', 'hf'], /needs --from DIR/],
     [['convert', '--to', 'out'], /needs --from DIR/],
     [['convert', '--from', 'hf', '--to', 'out', '--quant', 'int3'], /int4, int8 or none/],
@@ -38,6 +41,11 @@ describe('cli arguments', () => {
     assert.ok(a.command === 'infill' && a.device === 'cuda' && a.middleLength === 'fixed');
     assert.deepStrictEqual(parseArgs(['convert', '--from', 'hf', '--to', 'models/x']), { command: 'convert', from: 'hf', to: 'models/x', quant: 'int4' });
     assert.deepStrictEqual(parseArgs(['convert', '--quant', 'none', '--to', 'o', '--from', 'f']), { command: 'convert', from: 'f', to: 'o', quant: 'none' });
+  });
+
+  it('parses the parser check of --jsonl middles', () => {
+    const a = parseArgs(['infill', '--jsonl', '--syntax-check', 'typescriptreact']);
+    assert.ok(a.command === 'infill' && a.syntaxCheck === 'typescriptreact');
   });
 
   it('splits at LINE:COL (1-based) and at the cursor marker', () => {

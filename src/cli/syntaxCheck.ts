@@ -1,0 +1,39 @@
+// `infill --jsonl --syntax-check LANG`: the editor's parser check (src/completion/syntax) on each
+// middle, with the line's prefix and suffix as the document; counts the verdicts for a summary.
+import * as path from 'path';
+import { SyntaxChecker, VerdictCounts } from '../completion/syntax/syntaxChecker';
+import { SyntaxRuntime } from '../completion/syntax/runtime';
+import { packageRoot, WASM_FOLDER } from '../defaults';
+
+export interface CheckedText {
+  text: string;
+  syntax: keyof VerdictCounts;
+}
+
+export class CliSyntaxCheck {
+  private readonly checker = new SyntaxChecker(new SyntaxRuntime(path.join(packageRoot(), WASM_FOLDER)));
+  private n = 0;
+  private empty = 0;
+
+  constructor(private readonly languageId: string) {}
+
+  get counts(): VerdictCounts {
+    return this.checker.counts;
+  }
+
+  async check(prefix: string, suffix: string, middle: string): Promise<CheckedText> {
+    if (!middle.trim()) {
+      this.empty++;
+      return { text: middle, syntax: 'skip' };
+    }
+    const key = `line-${++this.n}`;
+    const v = await this.checker.check({ key, version: 1, languageId: this.languageId, text: () => prefix + suffix }, prefix.length, middle);
+    this.checker.close(key);
+    return { text: v.kind === 'trim' ? v.text : v.kind === 'reject' ? '' : middle, syntax: v.kind };
+  }
+
+  summary(): string {
+    const c = this.counts;
+    return `syntax check (${this.languageId}): ${c.accept} accepted, ${c.trim} trimmed, ${c.reject} rejected, ${c.skip} skipped, ${this.empty} empty (not checked)`;
+  }
+}
