@@ -3,7 +3,7 @@ the engine loads.
 
 Usage:
     /usr/bin/python3 training/convert.py --from DIR --to models/NAME [--quant int4|int8|none]
-        [--max-context N] [--no-parity]
+        [--max-context N] [--no-parity] [--mask-token TEXT]
 
 DIR holds config.json, tokenizer.json and model.safetensors or shards with
 model.safetensors.index.json (families: dcoder/open_families.py). The output folder gets
@@ -62,11 +62,11 @@ def params_of(spec):
     return total
 
 
-def convert(src, dst, quant="int4", max_context=None, parity=True):
+def convert(src, dst, quant="int4", max_context=None, parity=True, mask_token=None):
     cfg = read_json(src, "config.json")
     spec = parse_config(cfg)
     tokenizer = read_json(src, "tokenizer.json")
-    special, stops = special_tokens(cfg, src, tokenizer, spec.family, spec.arch.vocab_size)
+    special, stops = special_tokens(cfg, src, tokenizer, spec.family, spec.arch.vocab_size, mask_token)
     ckpt = Checkpoint(src)
     check_tensors(spec, ckpt)
     if os.path.exists(dst):
@@ -103,11 +103,12 @@ def main(argv=None):
     ap.add_argument("--quant", choices=["int4", "int8", "none"], default="int4")
     ap.add_argument("--max-context", type=int, help=f"default: min(the config's positions, {MAX_CONTEXT})")
     ap.add_argument("--no-parity", action="store_true", help="skip parity.json (always skipped past 50 M parameters)")
+    ap.add_argument("--mask-token", help="the mask token's text, when neither config.json nor the tokenizer files name it")
     args = ap.parse_args(argv)
     if args.max_context is not None and args.max_context <= 0:
         ap.error("--max-context must be positive")
     try:
-        man = convert(args.src, args.dst, args.quant, args.max_context, not args.no_parity)
+        man = convert(args.src, args.dst, args.quant, args.max_context, not args.no_parity, args.mask_token)
     except (ConvertError, ConfigError, SpecialsError, FormatError) as e:
         print(f"convert: {e}", file=sys.stderr)
         return 1

@@ -1,8 +1,9 @@
 """Special token ids of a downloaded checkpoint, from its own files (never per-model constants).
 
 * mask: config.json `mask_token_id` (LLaDA, Dream, DiffuCoder); else the `mask_token` that
-  tokenizer_config.json names, looked up in tokenizer.json's added_tokens or added_tokens.json
-  (Open-dCoder keeps its mask token only in the tokenizer files).
+  tokenizer_config.json or special_tokens_map.json names, looked up in tokenizer.json's
+  added_tokens or added_tokens.json (Open-dCoder keeps its mask token in the tokenizer files);
+  `--mask-token TEXT` names it when no file does.
 * eom, the end-of-text a model pads a finished middle with: config.json `eos_token_id` (the
   first one when it is a list), else generation_config.json's.
 * pad: config.json `pad_token_id`, else eom.
@@ -36,27 +37,35 @@ def added_tokens(tokenizer):
     return {t["content"]: t["id"] for t in tokenizer.get("added_tokens", [])}
 
 
-def _mask_from_tokenizer(folder, added):
-    name = _read(folder, "tokenizer_config.json").get("mask_token")
-    if isinstance(name, dict):
-        name = name.get("content")
-    if not name:
-        return None
+def _token_id(folder, added, name, source):
     ids = {**_read(folder, "added_tokens.json"), **added}
     if name not in ids:
-        raise SpecialsError(f"tokenizer_config.json names mask token {name!r}, which no tokenizer file gives an id")
+        raise SpecialsError(f"{source} names mask token {name!r}, which no tokenizer file gives an id")
     return ids[name]
 
 
-def special_tokens(cfg, folder, tokenizer, family, vocab_size):
-    """({mask, eom, pad[, bos]}, stop_tokens) or SpecialsError."""
+def _mask_from_tokenizer(folder, added):
+    for fname in ("tokenizer_config.json", "special_tokens_map.json"):
+        name = _read(folder, fname).get("mask_token")
+        if isinstance(name, dict):
+            name = name.get("content")
+        if name:
+            return _token_id(folder, added, name, fname)
+    return None
+
+
+def special_tokens(cfg, folder, tokenizer, family, vocab_size, mask_token=None):
+    """({mask, eom, pad[, bos]}, stop_tokens) or SpecialsError; `mask_token` (its text) overrides."""
     added = added_tokens(tokenizer)
-    mask = cfg.get("mask_token_id")
+    if mask_token:
+        mask = _token_id(folder, added, mask_token, "--mask-token")
+    else:
+        mask = cfg.get("mask_token_id")
+        if mask is None:
+            mask = _mask_from_tokenizer(folder, added)
     if mask is None:
-        mask = _mask_from_tokenizer(folder, added)
-    if mask is None:
-        raise SpecialsError("no mask token: config.json has no mask_token_id and tokenizer_config.json "
-                            "no mask_token (a causal LM, not a diffusion model?)")
+        raise SpecialsError("no mask token: config.json has no mask_token_id, the tokenizer files name no "
+                            "mask_token (a causal LM, not a diffusion model?); name it with --mask-token")
     eos = _ids(cfg.get("eos_token_id")) or _ids(_read(folder, "generation_config.json").get("eos_token_id"))
     if not eos:
         raise SpecialsError("no end-of-text token: neither config.json nor generation_config.json has eos_token_id")

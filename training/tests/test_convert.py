@@ -220,6 +220,18 @@ class ErrorTest(unittest.TestCase):
         self.assertIn("'mamba'", msg)
         self.assertIn("known: llada, Dream, qwen2", msg)
 
+    def test_a_qwen2_model_needs_a_mask_token(self):
+        from dcoder.open_specials import SpecialsError
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "hf")
+            tied_qwen2(src)
+            os.remove(os.path.join(src, "tokenizer_config.json"))   # now a plain causal Qwen2 checkpoint
+            with self.assertRaisesRegex(SpecialsError, "no mask token"):
+                convert(src, os.path.join(tmp, "out"), "none", parity=False)
+            self.assertEqual(sorted(os.listdir(tmp)), ["hf"])
+            man = convert(src, os.path.join(tmp, "out"), "none", parity=False, mask_token="<M>")
+            self.assertEqual(man["special_tokens"]["mask"], 311)
+
     def test_truncated_safetensors(self):
         def truncate(src):
             path = os.path.join(src, "model.safetensors")
