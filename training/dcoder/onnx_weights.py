@@ -18,7 +18,6 @@ ONNX_TYPES = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.uint8): Tenso
 
 class WeightStore:
     def __init__(self, folder):
-        self.folder = folder
         self.path = os.path.join(folder, DATA_FILE)
         self.file = open(self.path, "wb")
         self.offset = 0

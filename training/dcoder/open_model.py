@@ -92,9 +92,6 @@ class OpenModel(nn.Module):
             self.head.weight = self.wte.weight
         self.register_buffer("inv_freq", torch.from_numpy(inv_freq(cfg.head_dim, cfg.rope_base)), persistent=False)
 
-    def num_params(self):
-        return sum(p.numel() for p in self.parameters())
-
     def forward(self, input_ids, position_ids, attn_mask, past_kv, num_logits):
         ang = position_ids.to(torch.float32).unsqueeze(-1) * self.inv_freq
         ang = torch.cat([ang, ang], dim=-1).unsqueeze(1)

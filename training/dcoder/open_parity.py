@@ -40,4 +40,3 @@ def write_parity(spec, ckpt, path):
                       "present_sample": np.round(present.flatten()[:256].numpy(), 6).tolist()})
     with open(path, "w") as f:
         json.dump({"cases": cases}, f)
-    return model.num_params()

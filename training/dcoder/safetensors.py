@@ -116,9 +116,6 @@ class Checkpoint:
     def shape(self, tname):
         return self._where[tname].tensors[tname][1]
 
-    def dtype(self, tname):
-        return self._where[tname].tensors[tname][0]
-
     def read(self, tname, rows=None):
         """float32 copy of a tensor, or of rows [start, stop) of its first axis."""
         st = self._where[tname]
