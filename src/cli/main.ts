@@ -85,7 +85,7 @@ async function infillJsonl(a: InfillArgs): Promise<number> {
       if (req.mode !== undefined) p.mode = req.mode;
       try {
         const r = await c.infill(p);
-        const checked = syntax && { ...(await syntax.check(req.prefix, req.suffix, r.text)), raw: r.text };
+        const checked = syntax && { ...(await syntax.check(req.prefix, req.suffix, r.text, p.mode)), raw: r.text };
         out({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit, ...checked });
       } catch (e) {
         failed++;

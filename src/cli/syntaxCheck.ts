@@ -1,9 +1,12 @@
 // `infill --jsonl --syntax-check LANG`: the editor's parser check (src/completion/syntax) on each
 // middle, with the line's prefix and suffix as the document; counts the verdicts for a summary.
+// A single-line middle asked for at the start of a line is a whole line (HumanEval's single-line
+// set, where the evaluation appends the line break): it is checked with its line break.
 import * as path from 'path';
 import { SyntaxChecker, VerdictCounts } from '../completion/syntax/syntaxChecker';
 import { SyntaxRuntime } from '../completion/syntax/runtime';
 import { packageRoot, WASM_FOLDER } from '../defaults';
+import { InfillMode } from '../protocol';
 
 export interface CheckedText {
   text: string;
@@ -21,15 +24,18 @@ export class CliSyntaxCheck {
     return this.checker.counts;
   }
 
-  async check(prefix: string, suffix: string, middle: string): Promise<CheckedText> {
+  async check(prefix: string, suffix: string, middle: string, mode?: InfillMode): Promise<CheckedText> {
     if (!middle.trim()) {
       this.empty++;
       return { text: middle, syntax: 'skip' };
     }
+    const wholeLine = mode === 'single' && (prefix === '' || prefix.endsWith('\n')) && !suffix.startsWith('\n') && !middle.endsWith('\n');
     const key = `line-${++this.n}`;
-    const v = await this.checker.check({ key, version: 1, languageId: this.languageId, text: () => prefix + suffix }, prefix.length, middle);
+    const ref = { key, version: 1, languageId: this.languageId, text: () => prefix + suffix };
+    const v = await this.checker.check(ref, prefix.length, wholeLine ? `${middle}\n` : middle);
     this.checker.close(key);
-    return { text: v.kind === 'trim' ? v.text : v.kind === 'reject' ? '' : middle, syntax: v.kind };
+    const trimmed = v.kind === 'trim' && wholeLine ? v.text.replace(/\n$/, '') : v.kind === 'trim' ? v.text : '';
+    return { text: v.kind === 'trim' ? trimmed : v.kind === 'reject' ? '' : middle, syntax: v.kind };
   }
 
   summary(): string {

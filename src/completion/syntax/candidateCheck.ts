@@ -68,7 +68,8 @@ export function checkCandidate(doc: Parsed, grammar: Grammar, offset: number, ca
   const atCursor = before.filter((b) => (b.start < offset && offset < b.end) || (b.missing && overlaps(b, cursor)) || open(b) > 0);
   /** The first error `ins` adds, null if none, undefined when the parse ran out of budget. */
   const addedError = (ins: string): ErrorRange | null | undefined => {
-    const full = ins + closingStub(grammar, ins, endLineIndent(doc.text, offset, ins));
+    const body = ins.trimEnd();
+    const full = body + closingStub(grammar, body, endLineIndent(doc.text, offset, body)) + ins.slice(body.length);
     const edited = doc.tree.copy();
     edited.edit(editFor(doc.text, { offset, deleted: 0, text: full }));
     const text = doc.text.slice(0, offset) + full + doc.text.slice(offset);

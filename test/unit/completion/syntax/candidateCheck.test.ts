@@ -46,6 +46,7 @@ table('python', [
   ['a dangling operator', 'def f(a, b):\n    return <|cursor|>\n', 'a + b +', 'a + b'],
   ['an extra closing paren', 'x = 1\nprint(<|cursor|>)\n', 'x))', 'x'],
   ['a block opener whose body comes next', 'def f(n):\n    <|cursor|>\n', 'for i in range(n):', 'accept'],
+  ['a whole line that opens a block, its body below', 'def f(n):\n<|cursor|>        return n\n', '    if n:\n', 'accept'],
   ['a body for a function', 'def f(n):<|cursor|>\n\nprint(f(2))\n', '\n    return n * 2', 'accept'],
   ['a broken second line is cut', 'def f(n):<|cursor|>\n', '\n    x = n * 2\n    return x +* 1', '\n    x = n * 2'],
   ['an error that was already there is not counted', 'def f(:\n    pass\nx = <|cursor|>\n', '1', 'accept'],
