@@ -1,12 +1,14 @@
 // @ts-check
 // Denoising panel (webview side): draws each request's masked positions resolving into tokens,
-// shaded by the confidence they were committed with; replays the last finished completion.
+// shaded by the confidence they were committed with; replays the last finished completion; shows
+// the local acceptance statistics as a table.
 // Its messages are typed in src/vscode/panelMessages.ts; media/tsconfig.json checks this file.
 /** @typedef {import('../src/vscode/panelMessages').PanelMessage} PanelMessage */
 /** @typedef {import('../src/vscode/panelMessages').Recording} Recording */
 /** @typedef {import('../src/vscode/panelMessages').RecordingBegin} RecordingBegin */
 /** @typedef {import('../src/vscode/panelMessages').RecordingEnd} RecordingEnd */
 /** @typedef {import('../src/protocol').StepEvent} StepEvent */
+/** @typedef {import('../src/vscode/panelMessages').AcceptanceRow} AcceptanceRow */
 (function () {
   const vscode = acquireVsCodeApi();
   const $ = (/** @type {string} */ id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -16,6 +18,7 @@
   const stats = $('stats');
   const tokensEl = $('tokens');
   const resultEl = $('result');
+  const acceptanceEl = $('acceptance');
 
   const REPLAY_STEP_MS = 160;
   /** Control tokens such as <|eom|>. */
@@ -103,6 +106,22 @@
     if (rec.end) finish(rec.end);
   }
 
+  /** @param {AcceptanceRow[]} rows */
+  function acceptance(rows) {
+    const row = (/** @type {string} */ tag, /** @type {(string | number)[]} */ cells) => {
+      const tr = document.createElement('tr');
+      for (const c of cells) {
+        const td = document.createElement(tag);
+        td.textContent = String(c);
+        tr.appendChild(td);
+      }
+      return tr;
+    };
+    const head = row('th', ['engine', 'language', 'shown', 'accepted', 'word', 'line', 'rejected', 'kept']);
+    const body = rows.map((r) => row('td', [r.engine, r.language, r.counts.shown, r.counts.accepted, r.counts.partialWord, r.counts.partialLine, r.counts.rejected, `${Math.round(r.rate * 100)} %`]));
+    acceptanceEl.replaceChildren(head, ...(body.length ? body : [row('td', ['none shown yet'])]));
+  }
+
   const live = () => follow && replayTimer === undefined;
 
   window.addEventListener('message', (/** @type {MessageEvent<PanelMessage>} */ e) => {
@@ -124,6 +143,9 @@
         break;
       case 'replay':
         replay(m.recording);
+        break;
+      case 'acceptance':
+        acceptance(m.rows);
         break;
     }
   });

@@ -108,6 +108,13 @@ export class EngineService implements vscode.Disposable {
     );
   }
 
+  /** The engine completions come from now, as the statistics name it: `local (MODEL)` or the remote kind. */
+  get label(): string {
+    const s = this.source;
+    if (s.kind !== 'local' && !s.fallback) return s.kind;
+    return this.client.model ? `local (${this.client.model.name})` : 'local';
+  }
+
   /** Starts the local engine in the background (a remote kind starts it only on fallback). */
   start(): void {
     if (this.source.kind === 'local') this.client.start().catch(() => undefined);

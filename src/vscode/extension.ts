@@ -10,6 +10,7 @@ import { InlineProvider } from './inlineProvider';
 import { DenoisingPanel, PANEL_VIEW } from './panel';
 import { StatusBar } from './statusBar';
 import { SyntaxService } from './syntaxService';
+import { Telemetry } from './telemetry';
 
 /** What activate() returns: used by the integration tests and available to other extensions. */
 export interface DiffusionCoderApi {
@@ -18,6 +19,7 @@ export interface DiffusionCoderApi {
   provider: InlineProvider;
   panel: DenoisingPanel;
   syntax: SyntaxService;
+  telemetry: Telemetry;
 }
 
 export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
@@ -26,8 +28,9 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
   const engine = new EngineService(context, log, activatedAt);
   const completer = new Completer(engine.infill('inline'), languageSettings);
   const syntax = new SyntaxService(context.extensionUri, log);
-  const provider = new InlineProvider(completer, log, syntax);
-  const panel = new DenoisingPanel(context.extensionUri, engine);
+  const telemetry = new Telemetry(context.globalState);
+  const provider = new InlineProvider(completer, log, { syntax, telemetry, engineLabel: () => engine.label });
+  const panel = new DenoisingPanel(context.extensionUri, engine, telemetry);
   const showPanel = 'diffusionCoder.showPanel';
 
   context.subscriptions.push(
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
     engine,
     panel,
     syntax,
+    telemetry,
     new StatusBar(engine, syntax, showPanel),
     { dispose: () => completer.cancel() },
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], provider),
@@ -53,6 +57,6 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
   void engine.chooseEngine().then(() => {
     if (languageSettings().enable) engine.start();
   });
-  return { engine, completer, provider, panel, syntax };
+  return { engine, completer, provider, panel, syntax, telemetry };
 }
 

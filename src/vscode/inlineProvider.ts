@@ -1,6 +1,7 @@
 // Inline (ghost-text) completions for every language: applies the settings, skips automatic
-// triggers when real code stands right of the cursor, and cancels with VS Code's token, which
-// VS Code fires on the next keystroke. Accepting a word or a line uses VS Code's own commands.
+// triggers when real code stands right of the cursor, parser-checks candidates, and cancels with
+// VS Code's token, which VS Code fires on the next keystroke. Accepting a word or a line uses
+// VS Code's own commands; every item shown is counted by the local acceptance statistics.
 import * as vscode from 'vscode';
 import { Completer, CompletionOutcome } from '../completion/completer';
 import { extractContext } from '../completion/context';
@@ -11,6 +12,15 @@ import { abortSignalFor } from './cancel';
 import { languageSettings } from './config';
 import { indentStyle, textSource } from './document';
 import { SyntaxService } from './syntaxService';
+import { Telemetry } from './telemetry';
+
+/** What the provider uses besides the completer. */
+export interface ProviderDeps {
+  syntax: SyntaxService;
+  telemetry: Telemetry;
+  /** The engine completions come from now (EngineService.label). */
+  engineLabel: () => string;
+}
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
   /** The latest outcome (the integration tests read it). */
@@ -19,7 +29,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(
     private readonly completer: Completer,
     private readonly log: vscode.LogOutputChannel,
-    private readonly syntax: SyntaxService,
+    private readonly deps: ProviderDeps,
   ) {}
 
   async provideInlineCompletionItems(
@@ -41,12 +51,14 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const abort = abortSignalFor(token);
     try {
       const out = await this.completer.complete(
-        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.syntax.checkFor(doc, offset) },
+        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.deps.syntax.checkFor(doc, offset) },
         abort.signal,
       );
       this.lastOutcome = out;
       if (out.kind === 'cancelled' || !out.text || token.isCancellationRequested) return undefined;
-      return [new vscode.InlineCompletionItem(out.text, new vscode.Range(pos, pos))];
+      const item = new vscode.InlineCompletionItem(out.text, new vscode.Range(pos, pos));
+      this.deps.telemetry.shown(item, doc, pos, this.deps.engineLabel());
+      return [item];
     } catch (e) {
       // A stopped or failed engine, or a remote failure, is reported once by the engine service.
       const quiet = (e instanceof EngineError && e.code === 'notLoaded') || e instanceof RemoteError;

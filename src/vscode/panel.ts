@@ -1,9 +1,12 @@
 // The "Denoising" side panel: a webview view that draws each request's denoising live from the
-// engine's StepEvents, and replays the last finished completion. Rendering lives in media/.
+// engine's StepEvents, replays the last finished completion, and shows the local acceptance
+// statistics as a small table. Rendering lives in media/.
 import * as crypto from 'crypto';
 import * as vscode from 'vscode';
+import { statsRows } from '../completion/telemetry/acceptance';
 import { EngineService, InfillBegin, InfillEnd } from './engineService';
 import { PanelMessage, PanelRequest, Recording } from './panelMessages';
+import { Telemetry } from './telemetry';
 
 export const PANEL_VIEW = 'diffusionCoder.denoising';
 
@@ -18,8 +21,13 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
   private last?: Recording;
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly extensionUri: vscode.Uri, engine: EngineService) {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    engine: EngineService,
+    private readonly telemetry: Telemetry,
+  ) {
     this.disposables.push(
+      telemetry.onDidChange((table) => this.post({ type: 'acceptance', rows: statsRows(table) })),
       engine.onDidBegin((b) => this.onBegin(b)),
       engine.onDidStep(({ id, step }) => {
         if (this.current?.begin.id !== id) return;
@@ -36,6 +44,7 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
     view.webview.options = { enableScripts: true, localResourceRoots: [media] };
     view.webview.html = this.html(view.webview, media);
     const onMessage = view.webview.onDidReceiveMessage((m: PanelRequest) => {
+      if (m.type === 'ready') this.post({ type: 'acceptance', rows: statsRows(this.telemetry.tracker.table) });
       if (m.type === 'ready' && this.last) this.post({ type: 'last', recording: this.last });
       if (m.type === 'replay' && this.last) this.post({ type: 'replay', recording: this.last });
       if (m.type === 'rendered') this.renderedSteps += m.steps;
@@ -90,6 +99,8 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
 <div id="stats" class="stats"></div>
 <div id="tokens" class="tokens" aria-live="polite"></div>
 <div id="result" class="result"></div>
+<h4 class="acceptance-title">Completions kept (this machine only)</h4>
+<table id="acceptance" class="acceptance"></table>
 <script nonce="${nonce}" src="${js}"></script>
 </body>
 </html>`;

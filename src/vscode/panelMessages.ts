@@ -1,6 +1,7 @@
 // The messages between the denoising panel's two sides: panel.ts in the extension host and
 // media/panel.js in the webview (which imports these types through JSDoc under // @ts-check;
 // media/tsconfig.json checks it in `npm run lint`). Types only: nothing here runs.
+import type { Counts } from '../completion/telemetry/acceptance';
 import type { InfillResult, StepEvent } from '../protocol';
 
 /** A request as the panel shows it. */
@@ -25,8 +26,17 @@ export interface Recording {
   end?: RecordingEnd;
 }
 
-/** Extension to webview: a request's life live, or the last finished one to show or replay. */
+/** One row of the acceptance statistics: an engine and language, its counts and the share kept. */
+export interface AcceptanceRow {
+  engine: string;
+  language: string;
+  counts: Counts;
+  rate: number;
+}
+
+/** Extension to webview: a request's life live, the last finished one to show or replay, or the statistics. */
 export type PanelMessage =
+  | { type: 'acceptance'; rows: AcceptanceRow[] }
   | { type: 'begin'; begin: RecordingBegin }
   | { type: 'step'; id: number; step: StepEvent }
   | { type: 'end'; id: number; end: RecordingEnd }
