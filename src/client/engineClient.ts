@@ -28,6 +28,8 @@ export interface EngineClientOptions {
   threads?: number;
   /** onnxruntime execution provider (LoadParams.device). */
   device?: string;
+  /** Natural-layout models: the dual cache (LoadParams.dualCache, default on). */
+  dualCache?: boolean;
   /** Receives the engine's log lines and the client's own. */
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** Restart backoff: first delay and ceiling in ms (defaults: RESTART). */
@@ -138,7 +140,7 @@ export class EngineClient extends EventEmitter {
     child.on('message', (m) => this.onMessage(m));
     child.on('error', (e) => this.log('error', `engine process error: ${e.message}`));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
-    const load: LoadParams = { modelDir: this.opts.modelDir, threads: this.opts.threads, device: this.opts.device };
+    const load: LoadParams = { modelDir: this.opts.modelDir, threads: this.opts.threads, device: this.opts.device, dualCache: this.opts.dualCache };
     const loaded = this.requests.send(child, 'load', load).then(
       (info) => this.onLoaded(child, info),
       (e: Error) => this.onLoadFailed(child, e),
