@@ -39,7 +39,9 @@ function options(threads: number, device: string): ort.InferenceSession.SessionO
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     executionMode: 'sequential',
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    // denormals flushed to zero: attention probabilities underflow into subnormal floats, which
+    // made a 32-token step against 512 cached tokens of a 0.5B model take 714 ms instead of 20 ms
+    extra: { session: { set_denormal_as_zero: '1', intra_op: { allow_spinning: '0' } } },
   };
 }
 
