@@ -64,7 +64,7 @@ export async function stepBench(dir: string, o: StepBenchOptions): Promise<void>
   const rss = rssMb();
   const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 10) / 10;
   const seq = prefix.length + B + (m.layout === 'natural' ? middle - B + tail.length : 0);
-  console.log(`model ${m.name} (${(m.params / 1e6).toFixed(1)} M params, ${m.kind}, ${m.layout}, ${m.quantization ?? 'fp32'}), ${model.info.threads} threads, ${model.info.device}${model.info.deviceNote ? ` (${model.info.deviceNote})` : ''}`);
+  console.log(`model ${m.name} (${(m.params / 1e6).toFixed(1)} M params, ${m.kind}, ${m.layout}, ${(m.quantization ?? 'fp32').split(' (')[0]}), ${model.info.threads} threads, ${model.info.device}${model.info.deviceNote ? ` (${model.info.deviceNote})` : ''}`);
   console.log(`load ${loadMs} ms, RSS ${rss} MB (${rss - rss0} MB for the model); block ${B}, context ${prefix.length} tokens${tail.length ? `, middle ${middle}, suffix ${tail.length}` : ''}`);
   console.log('step                          |  n | p50 ms | p95 ms | tokens run');
   console.log('------------------------------|----|--------|--------|-----------');

@@ -9,11 +9,16 @@ export class CodeTokenizer {
   private specialStrings: string[];
   /** Decoded text of every id (byte-level pieces that are not valid UTF-8 alone show as U+FFFD). */
   readonly pieces: string[];
+  /** 1 for the ids the tokenizer has: a model's logits may be wider (Qwen2: 151936 for ~151665 ids). */
+  readonly known: Uint8Array;
 
   constructor(json: object, readonly vocabSize: number) {
     this.tok = new Tokenizer(json as never, {});
     const added = ((json as { added_tokens?: { content: string; id: number }[] }).added_tokens ?? []);
     this.specialStrings = added.map((t) => t.content);
+    this.known = new Uint8Array(vocabSize);
+    const vocab = (json as { model?: { vocab?: Record<string, number> } }).model?.vocab ?? {};
+    for (const id of [...Object.values(vocab), ...added.map((t) => t.id)]) if (id >= 0 && id < vocabSize) this.known[id] = 1;
     this.pieces = new Array(vocabSize);
     for (let i = 0; i < vocabSize; i++) this.pieces[i] = this.tok.decode([i], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }

@@ -1,6 +1,7 @@
 // Stage "decode": runs the denoiser (denoiser.ts) for a planned request on the model's runner,
-// in the slot the middle stage set (pending tokens, start, length and position bounds), with the model's output masks: special tokens other
-// than <eom> banned, <eom> too for exact-length output, the first token healed.
+// in the slot the middle stage set (pending tokens, start, length and position bounds), with
+// the model's output masks: special tokens other than <eom> and ids the tokenizer lacks banned,
+// <eom> too for exact-length output, the first token healed.
 import { BlockModel, DecodeResult, DecodeStep, denoise } from '../denoiser';
 import { Context, healMask, outputMask } from '../layout';
 import { Manifest } from '../manifest';
@@ -24,6 +25,8 @@ export class Decoder {
     private readonly runner: BlockModel,
   ) {
     this.allowed = outputMask(m);
+    // ids past the tokenizer's vocabulary (padding rows of the output head) decode to nothing
+    for (let i = 0; i < this.allowed.length; i++) if (!tok.known[i]) this.allowed[i] = 0;
     this.noEom = this.allowed.slice();
     this.noEom[m.special_tokens.eom] = 0;
   }

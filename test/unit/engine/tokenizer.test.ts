@@ -29,4 +29,10 @@ describe('tokenizer', () => {
   });
 
   it('decodes an empty list to an empty string', () => assert.strictEqual(tok.decode([]), ''));
+
+  it('knows its own ids, and not the rows of a wider output head', () => {
+    assert.ok(tok.known.every((k) => k === 1), 'every id of our 8192-token vocabulary');
+    const wide = CodeTokenizer.load(path.join(FIXTURES, 'tiny-model', 'tokenizer.json'), 8200);
+    assert.deepStrictEqual([...wide.known.slice(8190)], [1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  });
 });
