@@ -51,6 +51,14 @@ export const SETTINGS = Object.freeze({
   'engine.model': '',
   /** Parse each candidate with the document (tree-sitter) and trim or drop those that add a syntax error. */
   syntaxCheck: true,
+  /** Draw multi-line fills denoising at the cursor as decorations (the FIM command, multi-line ghost text). */
+  inlineDenoise: false,
+});
+
+/** The in-editor denoise (src/vscode/inlineDenoise.ts). */
+export const DENOISE = Object.freeze({
+  /** Characters drawn at most (one decoration line); the rest is an ellipsis. */
+  maxChars: 160,
 });
 
 /** The parser check of candidates (src/completion/syntax/). */

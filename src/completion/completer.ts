@@ -25,6 +25,8 @@ export interface CompletionRequest {
   indent: IndentStyle;
   /** The parser check of a candidate at the cursor (src/completion/syntax); none: unchecked. */
   check?: (candidate: string) => Promise<Verdict>;
+  /** The engine's streamed steps, when the request reaches the engine (the in-editor denoise). */
+  onStep?: (step: StepEvent) => void;
 }
 
 export type CompletionOutcome =
@@ -76,7 +78,7 @@ export class Completer {
       threshold: s.threshold,
     };
     try {
-      const out = await this.debouncer.run((sig) => this.engine(params, sig), signal);
+      const out = await this.debouncer.run((sig) => this.engine(params, sig, req.onStep), signal);
       if (out.cancelled) return { kind: 'cancelled' };
       let text = postprocess(out.value.text, { prefix: req.prefix, suffix: req.suffix, mode, indent: req.indent });
       const syntax = text && req.check ? await req.check(text) : undefined;

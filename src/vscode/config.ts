@@ -14,6 +14,7 @@ export interface LanguageSettings extends CompleterSettings {
   triggerWhenCodeRightOfCursor: boolean;
   limits: ContextLimits;
   syntaxCheck: boolean;
+  inlineDenoise: boolean;
 }
 
 export interface EngineSettings {
@@ -40,6 +41,7 @@ export function languageSettings(languageId?: string): LanguageSettings {
     threshold: steps > 0 ? undefined : get('threshold'),
     limits: { ...DEFAULT_LIMITS, prefixChars: get('context.prefixChars'), suffixChars: get('context.suffixChars') },
     syntaxCheck: get('syntaxCheck'),
+    inlineDenoise: get('inlineDenoise'),
   };
 }
 

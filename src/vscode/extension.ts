@@ -6,6 +6,7 @@ import { SET_API_KEY_COMMAND, setApiKey } from './apiKey';
 import { languageSettings, SECTION } from './config';
 import { EngineService } from './engineService';
 import { FIM_COMMAND, fillInTheMiddle } from './fimCommand';
+import { InlineDenoise } from './inlineDenoise';
 import { InlineProvider } from './inlineProvider';
 import { DenoisingPanel, PANEL_VIEW } from './panel';
 import { StatusBar } from './statusBar';
@@ -20,6 +21,7 @@ export interface DiffusionCoderApi {
   panel: DenoisingPanel;
   syntax: SyntaxService;
   telemetry: Telemetry;
+  denoise: InlineDenoise;
 }
 
 export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
@@ -29,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
   const completer = new Completer(engine.infill('inline'), languageSettings);
   const syntax = new SyntaxService(context.extensionUri, log);
   const telemetry = new Telemetry(context.globalState);
-  const provider = new InlineProvider(completer, log, { syntax, telemetry, engineLabel: () => engine.label });
+  const denoise = new InlineDenoise();
+  const provider = new InlineProvider(completer, log, { syntax, telemetry, engineLabel: () => engine.label, denoise });
   const panel = new DenoisingPanel(context.extensionUri, engine, telemetry);
   const showPanel = 'diffusionCoder.showPanel';
 
@@ -39,11 +42,12 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
     panel,
     syntax,
     telemetry,
+    denoise,
     new StatusBar(engine, syntax, showPanel),
     { dispose: () => completer.cancel() },
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], provider),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW, panel),
-    vscode.commands.registerCommand(FIM_COMMAND, () => fillInTheMiddle(engine.infill('fim'), log)),
+    vscode.commands.registerCommand(FIM_COMMAND, () => fillInTheMiddle(engine.infill('fim'), log, denoise)),
     vscode.commands.registerCommand(showPanel, () => vscode.commands.executeCommand(`${PANEL_VIEW}.focus`)),
     vscode.commands.registerCommand('diffusionCoder.showLog', () => log.show()),
     vscode.commands.registerCommand('diffusionCoder.restartEngine', () => engine.restart()),
@@ -57,6 +61,6 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
   void engine.chooseEngine().then(() => {
     if (languageSettings().enable) engine.start();
   });
-  return { engine, completer, provider, panel, syntax, telemetry };
+  return { engine, completer, provider, panel, syntax, telemetry, denoise };
 }
 

@@ -1,5 +1,7 @@
 // "Diffusion Coder: Fill in the Middle": fills the selection (or a hole at the cursor) from the
-// text around it, with a cancellable progress notification, as one undoable edit.
+// text around it, with a cancellable progress notification, as one undoable edit; with
+// `diffusionCoder.inlineDenoise` the fill is drawn denoising in place meanwhile, and any
+// keystroke cancels it.
 import * as vscode from 'vscode';
 import { EngineFn } from '../completion/completer';
 import { extractContext } from '../completion/context';
@@ -8,10 +10,11 @@ import { postprocess } from '../completion/postprocess';
 import { abortSignalFor } from './cancel';
 import { languageSettings } from './config';
 import { indentStyle, textSource } from './document';
+import { InlineDenoise } from './inlineDenoise';
 
 export const FIM_COMMAND = 'diffusionCoder.fillInTheMiddle';
 
-export async function fillInTheMiddle(engine: EngineFn, log: vscode.LogOutputChannel): Promise<boolean> {
+export async function fillInTheMiddle(engine: EngineFn, log: vscode.LogOutputChannel, denoise: InlineDenoise): Promise<boolean> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage('Diffusion Coder: open a file and select the part to fill in.');
@@ -30,18 +33,22 @@ export async function fillInTheMiddle(engine: EngineFn, log: vscode.LogOutputCha
     { location: vscode.ProgressLocation.Notification, title: 'Diffusion Coder: filling in the middle', cancellable: true },
     async (progress, token) => {
       const abort = abortSignalFor(token);
+      const inPlace = cfg.inlineDenoise ? denoise.start(editor, selection) : undefined;
+      const signal = inPlace ? AbortSignal.any([abort.signal, inPlace.signal]) : abort.signal;
       try {
         const params = { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, maxTokens: cfg.maxTokens, mode, steps: cfg.steps, threshold: cfg.threshold };
-        const result = await engine(params, abort.signal, (s) => {
+        const result = await engine(params, signal, (s) => {
           const done = s.tokens.filter((t) => t !== null).length;
           progress.report({ message: `step ${s.step}: ${done}/${s.tokens.length} tokens` });
+          inPlace?.step(s);
         });
         return postprocess(result.text, { prefix: ctx.prefix, suffix: ctx.suffix, mode, indent: indentStyle(doc) });
       } catch (e) {
-        if (!token.isCancellationRequested) void vscode.window.showErrorMessage(`Diffusion Coder: ${(e as Error).message}`);
+        if (!signal.aborted) void vscode.window.showErrorMessage(`Diffusion Coder: ${(e as Error).message}`);
         log.warn(`fill in the middle: ${(e as Error).message}`);
         return undefined;
       } finally {
+        inPlace?.end();
         abort.dispose();
       }
     },

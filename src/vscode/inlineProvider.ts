@@ -5,12 +5,13 @@
 import * as vscode from 'vscode';
 import { Completer, CompletionOutcome } from '../completion/completer';
 import { extractContext } from '../completion/context';
-import { codeRightOfCursor } from '../completion/mode';
-import { EngineError } from '../protocol';
+import { codeRightOfCursor, decideMode } from '../completion/mode';
+import { EngineError, StepEvent } from '../protocol';
 import { RemoteError } from '../remote/remoteError';
 import { abortSignalFor } from './cancel';
 import { languageSettings } from './config';
 import { indentStyle, textSource } from './document';
+import { DenoiseSession, InlineDenoise } from './inlineDenoise';
 import { SyntaxService } from './syntaxService';
 import { Telemetry } from './telemetry';
 
@@ -20,6 +21,8 @@ export interface ProviderDeps {
   telemetry: Telemetry;
   /** The engine completions come from now (EngineService.label). */
   engineLabel: () => string;
+  /** Multi-line fills drawn denoising at the cursor (setting diffusionCoder.inlineDenoise). */
+  denoise: InlineDenoise;
 }
 
 export class InlineProvider implements vscode.InlineCompletionItemProvider {
@@ -49,10 +52,21 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const automatic = context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic;
     if (automatic && !cfg.triggerWhenCodeRightOfCursor && codeRightOfCursor(ctx.suffix)) return undefined;
     const abort = abortSignalFor(token);
+    // the in-editor denoise starts with the first streamed step; its own cancel (a keystroke) aborts the request
+    const editor = cfg.inlineDenoise && decideMode(ctx.prefix, ctx.suffix) === 'multi' ? vscode.window.visibleTextEditors.find((e) => e.document === doc) : undefined;
+    const leave = new AbortController();
+    let inPlace: DenoiseSession | undefined;
+    const onStep = editor && ((step: StepEvent) => {
+      if (!inPlace) {
+        inPlace = this.deps.denoise.start(editor, new vscode.Range(pos, pos));
+        inPlace.signal.addEventListener('abort', () => leave.abort());
+      }
+      inPlace.step(step);
+    });
     try {
       const out = await this.completer.complete(
-        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.deps.syntax.checkFor(doc, offset) },
-        abort.signal,
+        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.deps.syntax.checkFor(doc, offset), onStep },
+        AbortSignal.any([abort.signal, leave.signal]),
       );
       this.lastOutcome = out;
       if (out.kind === 'cancelled' || !out.text || token.isCancellationRequested) return undefined;
@@ -65,6 +79,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       this.log[quiet ? 'debug' : 'warn'](`completion failed: ${(e as Error).message}`);
       return undefined;
     } finally {
+      inPlace?.end();
       abort.dispose();
     }
   }

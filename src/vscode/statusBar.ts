@@ -71,9 +71,9 @@ export class StatusBar implements vscode.Disposable {
     return `Syntax check: ${c.reject} rejected, ${c.trim} trimmed, ${c.accept} passed, ${c.skip} not checked\n\n`;
   }
 
-  /** ' · N rejected' once the parser check has rejected or trimmed a candidate. */
+  /** ' · N rejected' once the parser check has rejected a candidate (trims are in the tooltip). */
   private rejected(): string {
-    const n = this.syntax.counts.reject + this.syntax.counts.trim;
+    const n = this.syntax.counts.reject;
     return n ? ` · ${n} rejected` : '';
   }
 
