@@ -10,9 +10,16 @@ dcoder/natural.py (the middle's length, the dual cache or none) and sampler.deco
 test/fixtures/golden-natural.json: the engine's NaturalRunner, middle stage and denoiser must
 reproduce every token, step and forward pass (test/engine/natural.test.ts), and
 tests/test_natural_golden.py re-runs this file's decodes against it.
+
+A random tiny model never expects a middle to end, so the length pass would never cut and no
+decode would meet end-of-text: `dream-ends` is the dream checkpoint with its end-of-text output
+row moved towards the states of masked positions (END_PULL), so that "ended" is about as likely
+as not there. This script writes it (hf-tiny/dream-ends, and its fp32 conversion in
+open-tiny/dream-ends) before decoding.
 """
 import json
 import os
+import shutil
 import sys
 
 from dcoder import cpu_blas  # noqa: F401  (must come before torch)
@@ -21,18 +28,47 @@ import torch
 from dcoder.natural import NaturalRunner, place_middle
 from dcoder.open_families import parse_config
 from dcoder.open_model import load_reference
-from dcoder.safetensors import Checkpoint
+from dcoder.safetensors import Checkpoint, save
+import convert
 from dcoder.sampler import decode
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "test", "fixtures")
-FAMILIES = ("dream", "llada")
+FAMILIES = ("dream", "llada", "dream-ends")
+END_PULL = 6.2      # dream-ends: the end row's logit at an average masked position, before the rest
 # (prefix ids, suffix ids) drawn from the tiny vocabularies' ordinary range
 CONTEXTS = [(list(range(40, 60)), list(range(70, 78))), ([97, 98, 99, 100, 32, 33, 34, 35, 36, 37], [])]
 OPTIONS = [dict(block_size=8, policy=["threshold", 0.9, 4], max_tokens=24, middle_length="probe", dual_cache=True),
            dict(block_size=8, policy=["threshold", 0.9, 4], max_tokens=24, middle_length="probe", dual_cache=False),
            dict(block_size=8, policy=["steps", 4], max_tokens=16, middle_length="fixed", dual_cache=True),
            dict(block_size=4, policy=["steps", 2], max_tokens=12, middle_length="fixed", dual_cache=False)]
+
+
+def write_ends():
+    """hf-tiny/dream-ends and open-tiny/dream-ends (see the module doc)."""
+    model, man = reference("dream")
+    a, sp = man["architecture"], man["special_tokens"]
+    seen = []
+    hook = model.head.register_forward_hook(lambda m, i, o: seen.append(i[0].reshape(-1, a["d_model"])))
+    for prefix, suffix in CONTEXTS:
+        runner = NaturalRunner(model, a["n_layer"], a["n_kv_head"], a["head_dim"], sp["mask"])
+        runner.place_tail(suffix, len(prefix) + 24)
+        runner.step(prefix, [sp["mask"]] * 24, len(prefix), 24)
+    hook.remove()
+    d = torch.cat(seen).mean(0)
+    src, dst = os.path.join(FIX, "hf-tiny", "dream"), os.path.join(FIX, "hf-tiny", "dream-ends")
+    ckpt = Checkpoint(src)
+    tensors = {t: ckpt.read(t) for t in ckpt.names()}
+    head = parse_config(json.load(open(os.path.join(src, "config.json")))).tensor("head")
+    tensors[head][sp["eom"]] += (END_PULL * d / d.norm() ** 2).numpy()
+    shutil.rmtree(dst, ignore_errors=True)
+    os.makedirs(dst)
+    for f in ("config.json", "tokenizer.json"):
+        shutil.copy(os.path.join(src, f), dst)
+    save(os.path.join(dst, "model.safetensors"), tensors, metadata={"format": "pt"})
+    out = os.path.join(FIX, "open-tiny", "dream-ends")
+    shutil.rmtree(out, ignore_errors=True)
+    convert.convert(dst, out, quant="none")
 
 
 def reference(family):
@@ -65,6 +101,7 @@ def decode_natural(model, man, case):
 
 def main():
     torch.manual_seed(0)
+    write_ends()
     cases = []
     for family in FAMILIES:
         model, man = reference(family)

@@ -40,11 +40,14 @@ describe('natural layout: golden decodes (Python reference == engine)', () => {
     for (const { s } of sessions.values()) await s.release();
   });
 
-  it('covers both families, the length pass and the dual cache', () => {
+  it('covers both families, the length pass (cutting too), end-of-text and the dual cache', () => {
     const fams = new Set(golden.cases.map((c) => c.family));
     assert.ok(fams.has('llada') && fams.has('dream'));
     assert.ok(golden.cases.some((c) => c.options.middle_length === 'probe' && c.options.dual_cache));
     assert.ok(golden.cases.some((c) => !c.options.dual_cache));
+    // dream-ends expects middles to end: the length pass cuts some, and decodes stop at end-of-text
+    assert.ok(golden.cases.some((c) => c.options.middle_length === 'probe' && c.expected.middle_tokens < c.options.max_tokens));
+    assert.ok(golden.cases.some((c) => c.expected.stop === 'eom'));
   });
 
   golden.cases.forEach((c, i) => {

@@ -113,6 +113,9 @@ class Checkpoint:
     def __contains__(self, tname):
         return tname in self._where
 
+    def names(self):
+        return sorted(self._where)
+
     def shape(self, tname):
         return self._where[tname].tensors[tname][1]
 
