@@ -2,9 +2,11 @@
 // (training/make_natural_golden.py: torch reference model, natural.py's runner and length rule)
 // reproduced by NaturalRunner + the middle stage + the denoiser on the converted ONNX files, then
 // whole infills through the engine process: prefix, masks, suffix; the length pass; the dual
-// cache against full recomputation; the device fallback.
+// cache against full recomputation; the device fallback; `diffusion-coder convert` end to end.
 import * as assert from 'assert';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { EngineClient } from '../../src/client/engineClient';
 import { enginePath } from '../../src/defaults';
@@ -126,5 +128,39 @@ describe('natural layout: infills through the engine process', function () {
     } finally {
       c.dispose();
     }
+  });
+});
+
+describe('diffusion-coder convert', function () {
+  this.timeout(120000);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8' });
+  let tmp: string;
+  before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dc-convert-'))));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('converts a Hugging Face checkpoint (int4) into a folder the engine infills with', async () => {
+    const out = path.join(tmp, 'llada-int4');
+    const r = cli('convert', '--from', path.join(FIXTURES, 'hf-tiny', 'llada'), '--to', out);
+    assert.strictEqual(r.status, 0, r.stderr);
+    assert.match(readModelFolder(out).manifest.quantization ?? '', /^int4/);
+    const c = new EngineClient({ enginePath: enginePath(ROOT), modelDir: out, threads: 2, maxRestarts: 0 });
+    try {
+      assert.ok((await c.infill({ prefix: 'x = 1\ny = ', suffix: '\n', mode: 'single' })).tokens > 0);
+    } finally {
+      c.dispose();
+    }
+  });
+
+  it('says what is wrong with its input, and leaves nothing behind', () => {
+    const noConfig = cli('convert', '--from', tmp, '--to', path.join(tmp, 'x'));
+    assert.strictEqual(noConfig.status, 2);
+    assert.match(noConfig.stderr, /has no config\.json/);
+    const bad = path.join(tmp, 'bad');
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, 'config.json'), JSON.stringify({ model_type: 'gpt2' }));
+    const r = cli('convert', '--from', bad, '--to', path.join(tmp, 'gpt2'));
+    assert.strictEqual(r.status, 1);
+    assert.match(r.stderr, /^convert: .*gpt2/m);
+    assert.ok(!fs.existsSync(path.join(tmp, 'gpt2')));
   });
 });
