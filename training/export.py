@@ -12,7 +12,6 @@ parity.json (random inputs with torch's outputs; `node dist/cli.js parity` check
 it). The graph: T new tokens against P cached ones, see model.StepGraph.
 """
 import argparse
-import hashlib
 import inspect
 import json
 import os
@@ -25,6 +24,7 @@ import torch
 from onnx import helper, numpy_helper, TensorProto
 
 from dcoder import bpe
+from dcoder.hashing import sha256
 from dcoder.model import DiffusionCoder, ModelConfig, StepGraph
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -107,14 +107,6 @@ def quantize_dq8(src, dst):
     if not any(o.domain == "com.microsoft" for o in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(m, dst)
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def parity_fixture(model, path):

@@ -5,11 +5,11 @@ The engine reads everything from the manifest: kind `bidirectional`, layout `nat
 files with their sha256, the architecture (`vocab_size` is the logits width, `n_kv_head` the
 K/V heads of `past_kv`), `logit_shift`, limits, special ids and the I/O names.
 """
-import hashlib
 import os
 import re
 
 from dcoder.onnx_graph import INPUTS, OUTPUTS
+from dcoder.hashing import sha256
 
 QUANTIZATION = {
     "none": "none",
@@ -19,14 +19,6 @@ QUANTIZATION = {
             "point per block, accuracy_level 4), int8 embedding with a per-row scale",
 }
 LIMITS = {"max_middle": 128, "max_suffix": 512, "block_size": 32}
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def licence(cfg, src):
