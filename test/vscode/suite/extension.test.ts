@@ -1,7 +1,7 @@
 // Extension-host tests against the installed extension and the real engine and model:
 // activation, inline completions (engine, cache, typed-through), the FIM command, the panel,
-// a missing model, recovery after the engine process is killed, and ghost text through the
-// remote engine (kind fim-api) from a `serve` server on 127.0.0.1. Prints measured figures.
+// a missing model, a converted open model with a missing device (CPU fallback), recovery after
+// the engine process is killed, and ghost text through the remote engine (kind fim-api) from a `serve` server on 127.0.0.1. Prints measured figures.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -169,6 +169,29 @@ describe('Diffusion Coder in a real VS Code extension host', function () {
       await cfg.update('modelDirectory', undefined, vscode.ConfigurationTarget.Global);
     }
     await until('engine ready again', () => api.engine.client.state === 'ready');
+  });
+
+  it('a converted open model in modelDirectory loads and fills; a missing engine.device falls back to the CPU with a note', async () => {
+    const repo = path.resolve(__dirname, '..', '..', '..', '..');
+    const cfg = vscode.workspace.getConfiguration('diffusionCoder');
+    await cfg.update('engine.device', 'no-such-provider', vscode.ConfigurationTarget.Global);
+    await cfg.update('modelDirectory', path.join(repo, 'test', 'fixtures', 'open-tiny', 'dream'), vscode.ConfigurationTarget.Global);
+    try {
+      await until('the open model ready', () => api.engine.client.state === 'ready' && api.engine.client.model?.name === 'dream');
+      const model = api.engine.client.model!;
+      assert.strictEqual(model.kind, 'bidirectional');
+      assert.strictEqual(model.device, 'cpu');
+      assert.match(model.deviceNote ?? '', /no-such-provider/);
+      const doc = await vscode.workspace.openTextDocument({ language: 'python', content: 'def add(a, b):\n    return \n\nprint(add(1, 2))\n' });
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(1, 11, 1, 11);
+      assert.strictEqual(await vscode.commands.executeCommand<boolean>('diffusionCoder.fillInTheMiddle'), true, 'the open model filled the hole');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    } finally {
+      await cfg.update('modelDirectory', undefined, vscode.ConfigurationTarget.Global);
+      await cfg.update('engine.device', undefined, vscode.ConfigurationTarget.Global);
+    }
+    await until('the bundled model ready again', () => api.engine.client.state === 'ready' && api.engine.client.model?.name !== 'dream');
   });
 
   it('"Restart Engine" starts a fresh engine process', async () => {
