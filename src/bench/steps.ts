@@ -2,9 +2,11 @@
 // models too big or too untrained for the end-to-end bench (a converted open model, or a random
 // one of its shape): load time and RSS, then the p50/p95 of a block's first step (the whole
 // sequence: context, block and, for the natural layout, the suffix) and of a cached step (the
-// block against the kept K/V: the dual cache for the natural layout, the context cache for ours).
-// Prints a table, then one JSON line.
+// block against the kept K/V: the dual cache for the natural layout, the context cache for ours);
+// for the natural layout also whole single-line infills with the middle's length read from the
+// model first (`probe`) and without (`fixed`). Prints a table, then one JSON line.
 import { DECODE } from '../defaults';
+import { Engine } from '../engine/engine';
 import { loadModel } from '../engine/model';
 import { runnerFor } from '../engine/runners';
 
@@ -61,6 +63,20 @@ export async function stepBench(dir: string, o: StepBenchOptions): Promise<void>
       cached.push(c);
     }
   }
+  const infills: Record<string, number> = {};
+  if (m.layout === 'natural') {
+    const engine = new Engine(model);
+    const code = 'def mean(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return ';
+    for (const middleLength of ['probe', 'fixed'] as const) {
+      const ms: number[] = [];
+      for (let r = 0; r < Math.max(3, o.repeats / 2); r++) {
+        const t = performance.now();
+        await engine.infill({ prefix: code.repeat(4), suffix: '\n\nprint(mean([1, 2]))\n', mode: 'single', middleLength });
+        ms.push(performance.now() - t);
+      }
+      infills[middleLength] = quantile(ms, 0.5);
+    }
+  }
   const rss = rssMb();
   const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 10) / 10;
   const seq = prefix.length + B + (m.layout === 'natural' ? middle - B + tail.length : 0);
@@ -70,6 +86,7 @@ export async function stepBench(dir: string, o: StepBenchOptions): Promise<void>
   console.log('------------------------------|----|--------|--------|-----------');
   console.log(`block's first step (full)     | ${String(full.length).padStart(2)} | ${String(q(full, 0.5)).padStart(6)} | ${String(q(full, 0.95)).padStart(6)} | ${seq}`);
   console.log(`cached step                   | ${String(cached.length).padStart(2)} | ${String(q(cached, 0.5)).padStart(6)} | ${String(q(cached, 0.95)).padStart(6)} | ${cachedRows}`);
+  for (const [k, v] of Object.entries(infills)) console.log(`single-line infill, ${k.padEnd(5)} length | p50 ${Math.round(v)} ms`);
   const fullP50 = quantile(full, 0.5);
   const cachedP50 = quantile(cached, 0.5);
   console.log(
@@ -85,6 +102,7 @@ export async function stepBench(dir: string, o: StepBenchOptions): Promise<void>
       full_step: { p50_ms: q(full, 0.5), p95_ms: q(full, 0.95), tokens: seq },
       cached_step: { p50_ms: q(cached, 0.5), p95_ms: q(cached, 0.95), tokens: cachedRows },
       cache_speedup: Math.round((fullP50 / cachedP50) * 100) / 100,
+      ...(infills.probe !== undefined ? { infill_single_line_p50_ms: { probe: Math.round(infills.probe), fixed: Math.round(infills.fixed) } } : {}),
     }),
   );
   await model.session.release();
