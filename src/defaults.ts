@@ -53,6 +53,16 @@ export const SETTINGS = Object.freeze({
   syntaxCheck: true,
   /** Draw multi-line fills denoising at the cursor as decorations (the FIM command, multi-line ghost text). */
   inlineDenoise: false,
+  /** Alternatives to the first candidate, decoded while the user is idle (0: none). */
+  alternatives: 3,
+});
+
+/** Several candidates (src/engine/stages/alternatives.ts, the completer). */
+export const ALTERNATIVES = Object.freeze({
+  /** Most alternatives an infill may ask for. */
+  max: 8,
+  /** The completer asks for them only after the user has been idle this long since the first candidate. */
+  idleMs: 300,
 });
 
 /** The in-editor denoise (src/vscode/inlineDenoise.ts). */

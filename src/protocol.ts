@@ -1,8 +1,11 @@
 // The one typed, versioned protocol between the engine child process and its clients
 // (extension, CLI, benchmark, evaluation). Every message is an Envelope over Node IPC.
 
-/** 2: InfillParams.maxSteps became stepBudget. 3: LoadParams.device/dualCache, ModelInfo.device, InfillParams.middleLength. */
-export const PROTOCOL_VERSION = 3;
+/**
+ * 2: InfillParams.maxSteps became stepBudget. 3: LoadParams.device/dualCache, ModelInfo.device,
+ * InfillParams.middleLength. 4: InfillParams.alternatives, InfillResult.alternatives.
+ */
+export const PROTOCOL_VERSION = 4;
 
 export type InfillMode = 'single' | 'multi' | 'auto';
 /** How a natural-layout model's middle length is set: read from the model first (`probe`), or the cap (`fixed`). */
@@ -31,6 +34,11 @@ export interface InfillParams {
   exactTokens?: boolean;
   /** Natural-layout models only (default: DECODE.middleLength). */
   middleLength?: MiddleLength;
+  /**
+   * After the first candidate, decode up to this many more from the same cached context: the
+   * runner-up token at each of the first's least confident positions (at most ALTERNATIVES.max).
+   */
+  alternatives?: number;
   /** Send StepEvents for this request. */
   stream?: boolean;
 }
@@ -62,6 +70,8 @@ export interface InfillResult {
   cacheHit: boolean;
   /** Context tokens computed for this request (0 on a full hit). */
   prefillTokens: number;
+  /** With InfillParams.alternatives: the other candidates' texts, as `text` is finished (may repeat it or each other). */
+  alternatives?: string[];
 }
 
 export interface ModelInfo {

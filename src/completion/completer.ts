@@ -1,7 +1,9 @@
 // Orchestrates one inline completion: cache (exact or typed-through) first, else a debounced,
 // cancellable engine call whose result is post-processed, parser-checked (when the request
-// carries a check) and cached. No editor dependency.
+// carries a check) and cached; then, while the user is idle, its alternatives
+// (alternatives.ts). No editor dependency.
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
+import { AlternativesFetcher } from './alternatives';
 import { CompletionCache } from './cache';
 import { Debouncer } from './debounce';
 import { decideMode, LineMode } from './mode';
@@ -16,6 +18,8 @@ export interface CompleterSettings {
   maxTokens: number;
   steps?: number;
   threshold?: number;
+  /** Alternatives asked for after the first candidate (0 or absent: none). */
+  alternatives?: number;
 }
 
 export interface CompletionRequest {
@@ -41,6 +45,8 @@ export type CompletionOutcome =
       result?: InfillResult;
       /** The parser check's verdict on the engine's candidate, when it was checked. */
       syntax?: Verdict;
+      /** Other candidates for the place, when already computed. */
+      alternatives?: string[];
       /** From the call to the outcome, debounce included. */
       ms: number;
     };
@@ -49,34 +55,36 @@ const isCancel = (e: unknown) => e instanceof EngineError && (e.code === 'cancel
 
 export class Completer {
   private readonly debouncer = new Debouncer(0);
+  private readonly others: AlternativesFetcher;
 
   constructor(
     private readonly engine: EngineFn,
     private readonly settings: (languageId?: string) => CompleterSettings,
     readonly cache = new CompletionCache(),
-  ) {}
+    idleMs?: number,
+  ) {
+    this.others = new AlternativesFetcher(engine, cache, idleMs);
+  }
+
+  /** The other candidates at the place of `req` (after a first one): cached, or computed now. */
+  alternatives(req: CompletionRequest, signal?: AbortSignal): Promise<string[]> {
+    return this.others.get(req, this.paramsOf(req, true), signal);
+  }
 
   /** Resolves 'cancelled' when superseded by a newer call or when signal aborts. */
   async complete(req: CompletionRequest, signal?: AbortSignal): Promise<CompletionOutcome> {
     const t0 = performance.now();
+    this.others.cancel();
     const mode = decideMode(req.prefix, req.suffix);
     const hit = this.cache.get(req.prefix, req.suffix);
     if (hit) {
       this.debouncer.cancel();
       const source = hit.typedThrough ? 'typed-through' : 'cache';
-      return { kind: 'completion', text: hit.text, source, mode, ms: performance.now() - t0 };
+      if (hit.text && !hit.alternatives && !hit.typedThrough) this.others.whenIdle(req, this.paramsOf(req, true));
+      return { kind: 'completion', text: hit.text, source, mode, alternatives: hit.alternatives, ms: performance.now() - t0 };
     }
-    const s = this.settings(req.languageId);
-    this.debouncer.delayMs = s.debounceMs;
-    const params: InfillParams = {
-      prefix: req.prefix,
-      suffix: req.suffix,
-      languageId: req.languageId,
-      maxTokens: s.maxTokens,
-      mode,
-      steps: s.steps,
-      threshold: s.threshold,
-    };
+    this.debouncer.delayMs = this.settings(req.languageId).debounceMs;
+    const params = this.paramsOf(req, false);
     try {
       const out = await this.debouncer.run((sig) => this.engine(params, sig, req.onStep), signal);
       if (out.cancelled) return { kind: 'cancelled' };
@@ -86,6 +94,7 @@ export class Completer {
       if (syntax?.kind === 'trim') text = syntax.text;
       if (syntax?.kind === 'reject') text = '';
       this.cache.set(req.prefix, req.suffix, text);
+      if (text) this.others.whenIdle(req, this.paramsOf(req, true));
       return { kind: 'completion', text, source: 'engine', mode, result: out.value, syntax, ms: performance.now() - t0 };
     } catch (e) {
       if (isCancel(e)) return { kind: 'cancelled' };
@@ -96,5 +105,20 @@ export class Completer {
   /** Cancels whatever is waiting or running. */
   cancel(): void {
     this.debouncer.cancel();
+    this.others.cancel();
+  }
+
+  private paramsOf(req: CompletionRequest, withAlternatives: boolean): InfillParams {
+    const s = this.settings(req.languageId);
+    const p: InfillParams = {
+      prefix: req.prefix,
+      suffix: req.suffix,
+      languageId: req.languageId,
+      maxTokens: s.maxTokens,
+      mode: decideMode(req.prefix, req.suffix),
+      steps: s.steps,
+      threshold: s.threshold,
+    };
+    return withAlternatives && s.alternatives ? { ...p, alternatives: s.alternatives } : p;
   }
 }

@@ -2,12 +2,17 @@
 //   resolve the request (stages/resolve.ts: policy, caps) -> prompt (stages/prompt.ts: the FIM
 //   layout) -> context cache (stages/contextCache.ts: reuse or rebuild, hit counting) -> middle
 //   (stages/middle.ts: where the middle sits, its length) -> decode (stages/decode.ts), its
-//   steps mapped to events (stages/stepEvents.ts) -> finish the text (stages/finish.ts).
+//   steps mapped to events (stages/stepEvents.ts) -> finish the text (stages/finish.ts) ->
+//   alternatives, when asked (stages/alternatives.ts: the runner-up at the least confident
+//   positions, each decoded after the first candidate's tokens before it).
 // A model family plugs in a runner (runners.ts, by manifest kind and layout), a prompt or a
 // middle placement (by layout).
 import { EngineStats, InfillParams, InfillResult, LoadParams, ModelInfo, StepEvent } from '../protocol';
+import { DecodeStep } from './denoiser';
+import { Context } from './layout';
 import { LoadedModel, loadModel } from './model';
 import { runnerFor } from './runners';
+import { alternatives, ConfidenceRecorder } from './stages/alternatives';
 import { ContextCache } from './stages/contextCache';
 import { Decoder } from './stages/decode';
 import { MiddlePlacer, middleFor } from './stages/middle';
@@ -70,7 +75,20 @@ export class Engine {
     const cached = this.cache.lookup(ctx.ids);
     const slot = await this.middle.place(plan, ctx, cached);
     const events = onStep && stepEvents(tok.pieces, ctx.healed, t0, onStep);
-    const decoded = await this.decoder.run(plan, ctx, slot, { signal, onStep: events });
-    return resultOf(finishText(tok, decoded.tokens, ctx.healed, plan.singleLine), decoded, cached, t0);
+    const conf = plan.alternatives ? new ConfidenceRecorder() : undefined;
+    const hooks = { signal, onStep: conf ? (s: DecodeStep) => (conf.record(s), events?.(s)) : events };
+    const decoded = await this.decoder.run(plan, ctx, slot, hooks);
+    const text = finishText(tok, decoded.tokens, ctx.healed, plan.singleLine);
+    if (!conf || !plan.alternatives) return resultOf(text, decoded, cached, t0);
+    const others = await alternatives(decoded.tokens, conf, plan.alternatives, (kept, banFirst) => this.decodeAfter(plan, ctx, kept, banFirst, signal), signal);
+    return { ...resultOf(text, decoded, cached, t0), alternatives: others.map((t) => finishText(tok, t, ctx.healed, plan.singleLine)) };
+  }
+
+  /** An alternative's decode: the context plus the kept tokens (cached), then the rest. */
+  private async decodeAfter(plan: InfillPlan, ctx: Context, kept: number[], banFirst: number, signal?: { readonly aborted: boolean }): Promise<number[]> {
+    const after = { ...ctx, ids: [...ctx.ids, ...kept], healed: kept.length ? '' : ctx.healed };
+    const rest = { ...plan, maxTokens: plan.maxTokens - kept.length };
+    const slot = await this.middle.place(rest, after, this.cache.lookup(after.ids));
+    return (await this.decoder.run(rest, after, slot, { signal, banFirst })).tokens;
   }
 }

@@ -42,6 +42,7 @@ export function languageSettings(languageId?: string): LanguageSettings {
     limits: { ...DEFAULT_LIMITS, prefixChars: get('context.prefixChars'), suffixChars: get('context.suffixChars') },
     syntaxCheck: get('syntaxCheck'),
     inlineDenoise: get('inlineDenoise'),
+    alternatives: get('alternatives'),
   };
 }
 

@@ -1,7 +1,9 @@
 // Inline (ghost-text) completions for every language: applies the settings, skips automatic
 // triggers when real code stands right of the cursor, parser-checks candidates, and cancels with
 // VS Code's token, which VS Code fires on the next keystroke. Accepting a word or a line uses
-// VS Code's own commands; every item shown is counted by the local acceptance statistics.
+// VS Code's own commands; the alternatives (when computed, or when VS Code asks explicitly, as it
+// does to cycle with Alt+] / Alt+[) come in the same list; every list shown is counted by the
+// local acceptance statistics.
 import * as vscode from 'vscode';
 import { Completer, CompletionOutcome } from '../completion/completer';
 import { extractContext } from '../completion/context';
@@ -63,16 +65,17 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       }
       inPlace.step(step);
     });
+    const req = { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.deps.syntax.checkFor(doc, offset), onStep };
     try {
-      const out = await this.completer.complete(
-        { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, indent: indentStyle(doc), check: this.deps.syntax.checkFor(doc, offset), onStep },
-        AbortSignal.any([abort.signal, leave.signal]),
-      );
+      const out = await this.completer.complete(req, AbortSignal.any([abort.signal, leave.signal]));
       this.lastOutcome = out;
       if (out.kind === 'cancelled' || !out.text || token.isCancellationRequested) return undefined;
-      const item = new vscode.InlineCompletionItem(out.text, new vscode.Range(pos, pos));
-      this.deps.telemetry.shown(item, doc, pos, this.deps.engineLabel());
-      return [item];
+      // VS Code asks again, explicitly, when the user cycles (Alt+]): then the alternatives are worth waiting for
+      const others = automatic ? (out.alternatives ?? []) : await this.completer.alternatives(req, abort.signal);
+      if (token.isCancellationRequested) return undefined;
+      const items = [out.text, ...others].map((t) => new vscode.InlineCompletionItem(t, new vscode.Range(pos, pos)));
+      this.deps.telemetry.shown(items, doc, pos, this.deps.engineLabel());
+      return items;
     } catch (e) {
       // A stopped or failed engine, or a remote failure, is reported once by the engine service.
       const quiet = (e instanceof EngineError && e.code === 'notLoaded') || e instanceof RemoteError;

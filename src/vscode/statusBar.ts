@@ -25,7 +25,8 @@ export class StatusBar implements vscode.Disposable {
       engine.onDidChangeSource(() => this.render(engine.client.state)),
       syntax.onDidCheck(() => this.render(engine.client.state)),
       engine.onDidEnd((e) => {
-        if (!e.result) return;
+        // an alternatives request is not a completion's latency
+        if (!e.result || e.result.alternatives) return;
         this.last = e.result;
         this.render(engine.client.state);
       }),

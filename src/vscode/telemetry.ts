@@ -45,12 +45,12 @@ export class Telemetry implements vscode.Disposable {
     );
   }
 
-  /** Records an item about to be handed to VS Code and gives it the accept command. */
-  shown(item: vscode.InlineCompletionItem, doc: vscode.TextDocument, pos: vscode.Position, engine: string): void {
+  /** Records a list of items (one completion, its alternatives after it) about to be handed to VS Code and gives each the accept command. */
+  shown(items: vscode.InlineCompletionItem[], doc: vscode.TextDocument, pos: vscode.Position, engine: string): void {
     const id = this.nextId++;
-    const text = typeof item.insertText === 'string' ? item.insertText : item.insertText.value;
-    this.tracker.shown({ id, docKey: doc.uri.toString(), languageId: doc.languageId, engine, offset: doc.offsetAt(pos), text });
-    item.command = { command: ACCEPTED_COMMAND, title: 'Completion accepted', arguments: [id] };
+    const texts = items.map((item) => (typeof item.insertText === 'string' ? item.insertText : item.insertText.value));
+    this.tracker.shown({ id, docKey: doc.uri.toString(), languageId: doc.languageId, engine, offset: doc.offsetAt(pos), text: texts[0], others: texts.slice(1) });
+    for (const item of items) item.command = { command: ACCEPTED_COMMAND, title: 'Completion accepted', arguments: [id] };
   }
 
   async show(): Promise<void> {

@@ -1,9 +1,10 @@
 // Local acceptance statistics: each completion shown ends as accepted, partially accepted (a word
 // or a line, VS Code's Ctrl+→ and "accept next line"), or rejected (anything else typed, another
 // place edited, the suggestion replaced). Counted per engine and language; nothing leaves the
-// machine (the extension keeps the table in its global state). Typing the suggestion's next
-// character keeps it pending (typed through), so a single-character word accepted with Ctrl+→
-// counts as typed, not as a partial acceptance.
+// machine (the extension keeps the table in its global state). A completion shown with
+// alternatives counts once, and whichever of them is accepted counts as its acceptance. Typing
+// the suggestion's next character keeps it pending (typed through), so a single-character word
+// accepted with Ctrl+→ counts as typed, not as a partial acceptance.
 
 export type Outcome = 'accepted' | 'partialWord' | 'partialLine' | 'rejected';
 
@@ -26,15 +27,21 @@ export interface ShownCompletion {
   engine: string;
   /** Where the text would be inserted. */
   offset: number;
+  /** The candidate on screen. */
   text: string;
+  /** Its alternatives in the same list (VS Code cycles through them). */
+  others?: string[];
 }
 
 interface Pending extends ShownCompletion {
-  /** Characters of the text the user has typed or accepted since it was shown. */
-  typed: number;
+  /** What the user has typed or accepted of it since it was shown. */
+  typed: string;
   /** Its outcome was counted (a partial acceptance); what follows is not counted again. */
   settled: boolean;
 }
+
+/** The candidates of a pending completion that still agree with what was typed, their rests. */
+const rests = (p: Pending, typed: string) => [p.text, ...(p.others ?? [])].filter((t) => t.startsWith(typed)).map((t) => t.slice(typed.length));
 
 export const emptyCounts = (): Counts => ({ shown: 0, accepted: 0, partialWord: 0, partialLine: 0, rejected: 0 });
 
@@ -49,12 +56,12 @@ export class AcceptanceTracker {
   /** A completion was handed to the editor; one that continues the pending one is not counted again. */
   shown(s: ShownCompletion): void {
     const p = this.pending;
-    if (p && p.docKey === s.docKey && s.offset === p.offset + p.typed && p.text.slice(p.typed) === s.text) {
+    if (p && p.docKey === s.docKey && s.offset === p.offset + p.typed.length && rests(p, p.typed).includes(s.text)) {
       this.pending = { ...p, id: s.id };
       return;
     }
     this.settle('rejected');
-    this.pending = { ...s, typed: 0, settled: false };
+    this.pending = { ...s, typed: '', settled: false };
     this.counts(s).shown++;
     this.onChange(this.table);
   }
@@ -68,12 +75,12 @@ export class AcceptanceTracker {
   edited(docKey: string, offset: number, deleted: number, inserted: string): void {
     const p = this.pending;
     if (!p || p.docKey !== docKey) return;
-    const rest = p.text.slice(p.typed);
-    if (deleted !== 0 || offset !== p.offset + p.typed || !inserted || !rest.startsWith(inserted)) return this.settle('rejected');
-    if (inserted === rest) return this.settle('accepted');
-    p.typed += inserted.length;
+    const agreeing = rests(p, p.typed).filter((r) => r.startsWith(inserted));
+    if (deleted !== 0 || offset !== p.offset + p.typed.length || !inserted || !agreeing.length) return this.settle('rejected');
+    if (agreeing.includes(inserted)) return this.settle('accepted');
+    p.typed += inserted;
     if (inserted.length === 1) return;
-    const lineEnd = inserted.endsWith('\n') || rest[inserted.length] === '\n';
+    const lineEnd = inserted.endsWith('\n') || agreeing.some((r) => r[inserted.length] === '\n');
     this.settle(lineEnd ? 'partialLine' : 'partialWord', true);
   }
 
@@ -85,7 +92,7 @@ export class AcceptanceTracker {
   /** The cursor moved: anywhere but the end of what was typed of the suggestion leaves it. */
   cursorAt(docKey: string, offset: number): void {
     const p = this.pending;
-    if (p && !p.settled && (p.docKey !== docKey || offset !== p.offset + p.typed)) this.settle('rejected');
+    if (p && !p.settled && (p.docKey !== docKey || offset !== p.offset + p.typed.length)) this.settle('rejected');
   }
 
   private settle(outcome: Outcome, keep = false): void {

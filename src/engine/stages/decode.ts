@@ -1,7 +1,8 @@
 // Stage "decode": runs the denoiser (denoiser.ts) for a planned request on the model's runner,
 // in the slot the middle stage set (pending tokens, start, length and position bounds), with
 // the model's output masks: special tokens other than <eom> and ids the tokenizer lacks banned,
-// <eom> too for exact-length output, the first token healed.
+// <eom> too for exact-length output, the first token healed (and, for an alternative, not the
+// first candidate's token there).
 import { BlockModel, DecodeResult, DecodeStep, denoise } from '../denoiser';
 import { Context, healMask, outputMask } from '../layout';
 import { Manifest } from '../manifest';
@@ -12,6 +13,8 @@ import { InfillPlan } from './resolve';
 export interface DecodeHooks {
   signal?: { readonly aborted: boolean };
   onStep?: (s: DecodeStep) => void;
+  /** A token the first position may not take (stages/alternatives.ts). */
+  banFirst?: number;
 }
 
 export class Decoder {
@@ -44,11 +47,20 @@ export class Decoder {
       maxPosition: slot.maxPosition,
       pieces: this.tok.pieces,
       allowed: plan.exactTokens ? this.noEom : this.allowed,
-      firstAllowed: healMask(this.tok, ctx.healed, this.allowed),
+      firstAllowed: this.firstAllowed(ctx, hooks.banFirst),
       signal: hooks.signal,
       onStep: hooks.onStep,
     });
     // the middle stage's length pass is a forward pass of this request too
     return slot.probed ? { ...decoded, forwards: decoded.forwards + 1 } : decoded;
+  }
+
+  /** The healed first token's mask, less a banned token. */
+  private firstAllowed(ctx: Context, ban: number | undefined): Uint8Array | undefined {
+    const healed = healMask(this.tok, ctx.healed, this.allowed);
+    if (ban === undefined) return healed;
+    const mask = (healed ?? this.allowed).slice();
+    mask[ban] = 0;
+    return mask;
   }
 }

@@ -4,6 +4,7 @@ import { DECODE } from '../../defaults';
 import { EngineError, InfillParams, MiddleLength } from '../../protocol';
 import { Manifest } from '../manifest';
 import { Policy } from '../policy';
+import { alternativesWanted } from './alternatives';
 
 export interface InfillPlan {
   prefix: string;
@@ -18,6 +19,8 @@ export interface InfillPlan {
   exactTokens: boolean;
   /** Natural layout: how the middle's length is set (stages/middle.ts). */
   middleLength: MiddleLength;
+  /** Alternatives to decode after the first candidate (stages/alternatives.ts); none when absent. */
+  alternatives?: number;
 }
 
 export function resolveRequest(p: InfillParams, m: Manifest): InfillPlan {
@@ -34,6 +37,7 @@ export function resolveRequest(p: InfillParams, m: Manifest): InfillPlan {
     blockSize: p.ar ? 1 : m.block_size,
     exactTokens,
     middleLength: p.middleLength === 'fixed' || p.middleLength === 'probe' ? p.middleLength : DECODE.middleLength,
+    ...(alternativesWanted(p.alternatives) && { alternatives: alternativesWanted(p.alternatives) }),
   };
 }
 

@@ -57,3 +57,15 @@ describe('completion cache', () => {
     assert.strictEqual(c.get('a', ''), undefined);
   });
 });
+
+describe('completion cache: alternatives', () => {
+  it('are kept with their completion, and typed through where they agree with the typing', () => {
+    const c = new CompletionCache();
+    c.set('x = ', '\n', 'foo(1)');
+    c.setAlternatives('x = ', '\n', ['foo(2)', 'bar()']);
+    c.setAlternatives('y = ', '\n', ['ignored']);
+    assert.deepStrictEqual(c.get('x = ', '\n'), { text: 'foo(1)', typedThrough: false, alternatives: ['foo(2)', 'bar()'] });
+    assert.deepStrictEqual(c.get('x = fo', '\n'), { text: 'o(1)', typedThrough: true, alternatives: ['o(2)'] });
+    assert.strictEqual(c.get('y = ', '\n'), undefined);
+  });
+});

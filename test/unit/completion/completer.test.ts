@@ -174,3 +174,65 @@ describe('completer: the parser check', () => {
     assert.strictEqual(out.kind === 'completion' && out.syntax?.kind, 'accept');
   });
 });
+
+describe('completer: alternatives', () => {
+  /** The engine answers the first candidate, and with `alternatives` these others too. */
+  function withAlternatives(first: string, others: string[]) {
+    const calls: InfillParams[] = [];
+    let answered: () => void = () => undefined;
+    const alternativesAsked = new Promise<void>((r) => (answered = r));
+    const engine: EngineFn = async (params) => {
+      calls.push(params);
+      if (params.alternatives) answered();
+      return { ...result(first), alternatives: params.alternatives ? others : undefined };
+    };
+    return { engine, calls, alternativesAsked };
+  }
+
+  it('are asked for after the first candidate, post-processed, deduplicated, without empties', async () => {
+    const { engine, calls } = withAlternatives('a + b', ['a + b', 'a - b)\nprint()', '   ', 'a - b', 'b']);
+    const c = new Completer(engine, settings({ alternatives: 3 }), undefined, 60_000);
+    const r = req('return max(<|cursor|>)\n');
+    assert.deepStrictEqual(await c.alternatives(r), [], 'none before a first candidate');
+    await c.complete(r);
+    assert.deepStrictEqual(await c.alternatives(r), ['a - b', 'b']);
+    assert.deepStrictEqual([calls[0].alternatives, calls[1].alternatives], [undefined, 3]);
+    const hit = await c.complete(r);
+    assert.deepStrictEqual(hit.kind === 'completion' && hit.alternatives, ['a - b', 'b'], 'cached with the first');
+    assert.deepStrictEqual(await c.alternatives(r), ['a - b', 'b']);
+    assert.strictEqual(calls.length, 2);
+    c.cancel();
+  });
+
+  it('drop what the parser check rejects and keep what it trims', async () => {
+    const { engine } = withAlternatives('a * b', ['a +', ')(', 'a * b * c']);
+    const c = new Completer(engine, settings({ alternatives: 3 }), undefined, 60_000);
+    const checker = new SyntaxChecker(new SyntaxRuntime(path.join(ROOT, WASM_FOLDER)));
+    const r = { ...req('def f(a, b):\n    return <|cursor|>\n'), check: (t: string) => checker.check({ key: 'alt.py', version: 1, languageId: 'python', text: () => 'def f(a, b):\n    return \n' }, 25, t) };
+    await c.complete(r);
+    assert.deepStrictEqual(await c.alternatives(r), ['a', 'a * b * c']);
+    checker.dispose();
+  });
+
+  it('are fetched once the user is idle after a completion, and none with the setting at 0', async () => {
+    const { engine, calls, alternativesAsked } = withAlternatives('x', ['y']);
+    const c = new Completer(engine, settings({ alternatives: 2 }), undefined, 0);
+    await c.complete(req('v = <|cursor|>\n'));
+    await alternativesAsked;
+    assert.strictEqual(calls[1].alternatives, 2);
+    const off = withAlternatives('x', ['y']);
+    const quiet = new Completer(off.engine, settings({ alternatives: 0 }), undefined, 0);
+    await quiet.complete(req('v = <|cursor|>\n'));
+    assert.deepStrictEqual(await quiet.alternatives(req('v = <|cursor|>\n')), []);
+    assert.strictEqual(off.calls.length, 1);
+  });
+
+  it('the next keystroke cancels the idle wait', async () => {
+    const { engine, calls } = withAlternatives('x', ['y']);
+    const c = new Completer(engine, settings({ alternatives: 2 }), undefined, 60_000);
+    await c.complete(req('v = <|cursor|>\n'));
+    await c.complete(req('v = 1<|cursor|>\n'));
+    c.cancel();
+    assert.deepStrictEqual(calls.map((p) => p.alternatives), [undefined, undefined]);
+  });
+});

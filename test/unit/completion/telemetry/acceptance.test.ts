@@ -29,6 +29,8 @@ const cases: [string, Event[], Partial<Counts>][] = [
   ['left for another editor', [['show', { text: 'foo' }], ['dismiss']], { shown: 1, rejected: 1 }],
   ['the cursor moved away', [['show', { text: 'foo' }], ['cursor', 4]], { shown: 1, rejected: 1 }],
   ['the cursor follows the typing', [['show', { text: 'foo' }], ['cursor', 10], ['edit', 10, 0, 'f'], ['cursor', 11], ['accept', 1]], { shown: 1, accepted: 1 }],
+  ['an alternative accepted (VS Code cycled to it)', [['show', { text: 'foo(x)', others: ['bar(y)'] }], ['edit', 10, 0, 'bar(y)'], ['accept', 1]], { shown: 1, accepted: 1 }],
+  ['typing through an alternative', [['show', { text: 'foo', others: ['fig'] }], ['edit', 10, 0, 'f'], ['edit', 11, 0, 'i'], ['show', { id: 2, offset: 12, text: 'g' }], ['accept', 2]], { shown: 1, accepted: 1 }],
   ['a stale accept command', [['show', { text: 'foo' }], ['show', { id: 2, offset: 40, text: 'bar' }], ['accept', 1]], { shown: 2, rejected: 1 }],
 ];
 
