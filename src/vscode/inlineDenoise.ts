@@ -1,20 +1,18 @@
 // The denoise inside the editor (opt-in: `diffusionCoder.inlineDenoise`): while a fill runs, the
-// masked span is drawn at the cursor as decorations, one run per kind (masked positions as dim
-// placeholders, committed tokens, this step's tokens highlighted), redrawn on every streamed
-// step; a selection being replaced is struck through meanwhile. It never edits the document:
+// masked span is drawn at the cursor as two decorations, redrawn on every streamed step: the
+// settled text (ghost-text colour) and, after it, the part still in flux (dim: masked positions
+// as placeholders among the tokens already committed). VS Code orders a position's `before`
+// text ahead of its `after` text, and nothing else among decorations at one position, hence two.
+// A selection being replaced is struck through meanwhile. It never edits the document:
 // any change to the document, a cursor move or another editor ends the session and aborts its
 // fill, and every end (done, cancelled, failed, disposed) clears the decorations.
 import * as vscode from 'vscode';
-import { denoiseRuns, Run, RunKind } from '../completion/denoise/runs';
+import { denoiseSegments } from '../completion/denoise/segments';
 import { DENOISE } from '../defaults';
 import { StepEvent } from '../protocol';
 
-const COLORS: Record<RunKind, vscode.ThemeColor> = {
-  committed: new vscode.ThemeColor('editorGhostText.foreground'),
-  fresh: new vscode.ThemeColor('textLink.foreground'),
-  masked: new vscode.ThemeColor('disabledForeground'),
-  newline: new vscode.ThemeColor('disabledForeground'),
-};
+const SETTLED = new vscode.ThemeColor('editorGhostText.foreground');
+const PENDING = new vscode.ThemeColor('disabledForeground');
 
 export interface DenoiseSession {
   /** Aborts when the user types, moves the cursor or leaves the editor. */
@@ -25,7 +23,7 @@ export interface DenoiseSession {
 }
 
 export class InlineDenoise implements vscode.Disposable {
-  private readonly runsType = vscode.window.createTextEditorDecorationType({});
+  private readonly textType = vscode.window.createTextEditorDecorationType({});
   private readonly replacedType = vscode.window.createTextEditorDecorationType({
     textDecoration: 'line-through',
     opacity: '0.5',
@@ -57,7 +55,7 @@ export class InlineDenoise implements vscode.Disposable {
       if (ended) return;
       ended = true;
       for (const s of subs) s.dispose();
-      editor.setDecorations(this.runsType, []);
+      editor.setDecorations(this.textType, []);
       editor.setDecorations(this.replacedType, []);
       this.drawn = 0;
       if (this.current === session) this.current = undefined;
@@ -67,9 +65,16 @@ export class InlineDenoise implements vscode.Disposable {
       signal: ctl.signal,
       step: (step) => {
         if (ended) return;
-        const runs = denoiseRuns(step, DENOISE.maxChars);
-        editor.setDecorations(this.runsType, runs.map((r) => this.decoration(anchor, r)));
-        this.drawn = runs.length + (range.isEmpty ? 0 : 1);
+        const { settled, pending } = denoiseSegments(step, DENOISE.maxChars);
+        const text: vscode.DecorationOptions = {
+          range: anchor,
+          renderOptions: {
+            before: settled ? { contentText: settled, color: SETTLED, fontStyle: 'italic' } : undefined,
+            after: pending ? { contentText: pending, color: PENDING } : undefined,
+          },
+        };
+        editor.setDecorations(this.textType, settled || pending ? [text] : []);
+        this.drawn = (settled || pending ? 1 : 0) + (range.isEmpty ? 0 : 1);
         this.steps++;
       },
       end,
@@ -80,12 +85,7 @@ export class InlineDenoise implements vscode.Disposable {
 
   dispose(): void {
     this.current?.end();
-    this.runsType.dispose();
+    this.textType.dispose();
     this.replacedType.dispose();
-  }
-
-  private decoration(at: vscode.Range, run: Run): vscode.DecorationOptions {
-    const fontStyle = run.kind === 'masked' || run.kind === 'newline' ? 'normal' : 'italic';
-    return { range: at, renderOptions: { after: { contentText: run.text, color: COLORS[run.kind], fontStyle } } };
   }
 }
