@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf test-results/screenshots
 bash test/vscode/run.sh
-for f in ghost-text.png panel.png; do
+for f in ghost-text.png panel.png inline-denoise.png; do
   [ -s "test-results/screenshots/$f" ] || { echo "the run saved no $f" >&2; exit 1; }
   cp "test-results/screenshots/$f" "docs/screenshots/$f"
 done
-echo "docs/screenshots updated: ghost-text.png, panel.png"
+echo "docs/screenshots updated: ghost-text.png, panel.png, inline-denoise.png"

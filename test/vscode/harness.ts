@@ -10,8 +10,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BrowserContext, chromium, Frame, Page } from 'playwright-core';
+import { BrowserContext, chromium } from 'playwright-core';
+import { command, goTo, keystroke, noGhost, panelFrame } from './browser';
 import { CodeServer, startCodeServer } from './codeServer';
+import { issue13Checks } from './issue13';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixtures = path.join(repo, 'test/vscode/fixtures');
@@ -19,7 +21,6 @@ const resultsDir = path.join(repo, 'test-results');
 const shotsDir = path.join(resultsDir, 'screenshots');
 /** 1-based lines of shapes.py holding an empty, indented function body. */
 const BODY_LINES = [6, 12, 18, 24, 30, 36, 42, 48, 54];
-const GHOST = '.monaco-editor .ghost-text-decoration';
 
 const need = (name: string) => process.env[name] || (console.error(`${name} is not set`), process.exit(2));
 const codeServerBin = need('DC_CODE_SERVER');
@@ -78,76 +79,6 @@ async function runHostSuites(root: string): Promise<number> {
     await ctx.close();
     server.stop();
   }
-}
-
-async function command(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.keyboard.type(title);
-  await page.waitForTimeout(300);
-  await page.keyboard.press('Enter');
-}
-
-async function goTo(page: Page, line: number, col: number): Promise<void> {
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(`${line}:${col}`);
-  await page.keyboard.press('Enter');
-}
-
-async function noGhost(page: Page): Promise<void> {
-  await page.keyboard.press('Escape');
-  await page.waitForFunction((sel) => !document.querySelector(sel), GHOST, { timeout: 2_000 });
-}
-
-interface Keystroke {
-  /** keydown to the first ghost text that differs from `unlike`; undefined if none came. */
-  ms?: number;
-  text: string;
-  /** Every ghost text seen after the keydown. */
-  seen: string[];
-}
-
-/** Presses key and measures, in the page, keydown -> a ghost text other than `unlike`. */
-async function keystroke(page: Page, key: string, unlike = '', timeoutMs = 3_000): Promise<Keystroke> {
-  await page.evaluate(
-    ({ sel, unlike }) => {
-      const w = window as unknown as Record<string, unknown>;
-      const st = { down: 0, shown: 0, text: '', seen: [] as string[] };
-      w.__dc = st;
-      const read = () => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('');
-      const onKey = () => (st.down ||= performance.now());
-      window.addEventListener('keydown', onKey, { capture: true, once: true });
-      const obs = new MutationObserver(() => {
-        if (!st.down) return;
-        const t = read();
-        if (t && st.seen[st.seen.length - 1] !== t) st.seen.push(t);
-        if (t && t !== unlike && !st.shown) {
-          st.shown = performance.now();
-          st.text = t;
-        }
-      });
-      obs.observe(document.body, { childList: true, subtree: true, characterData: true });
-      w.__dcStop = () => obs.disconnect();
-    },
-    { sel: GHOST, unlike },
-  );
-  await page.keyboard.press(key);
-  await page.waitForFunction(() => ((window as unknown as { __dc: { shown: number } }).__dc.shown > 0), null, { timeout: timeoutMs }).catch(() => undefined);
-  await page.waitForTimeout(50);
-  return page.evaluate(() => {
-    const w = window as unknown as { __dc: { down: number; shown: number; text: string; seen: string[] }; __dcStop: () => void };
-    w.__dcStop();
-    const { down, shown, text, seen } = w.__dc;
-    return { ms: shown ? shown - down : undefined, text, seen };
-  });
-}
-
-async function panelFrame(page: Page): Promise<Frame> {
-  const end = Date.now() + 15_000;
-  while (Date.now() < end) {
-    for (const f of page.frames()) if (await f.$('#tokens').catch(() => null)) return f;
-    await page.waitForTimeout(200);
-  }
-  throw new Error('the denoising panel webview did not appear');
 }
 
 /** (b) The workbench in chromium: named checks in order; after a failure the rest are skipped. */
@@ -238,6 +169,7 @@ async function runUi(root: string): Promise<{ passed: number; failed: number }> 
       await page.waitForTimeout(250);
       await page.screenshot({ path: path.join(shotsDir, 'panel.png') });
     }],
+    ...issue13Checks({ page, workspace, shotsDir, figure }),
   ];
   let passed = 0;
   let failed = 0;

@@ -1,0 +1,159 @@
+/// <reference lib="dom" />
+// Browser checks of issue 13 in the real workbench (run by harness.ts after its own): a
+// candidate with a syntax error is not shown and the status bar counts it; several candidates
+// cycle with VS Code's own Alt+] and Alt+[; the in-editor denoise
+// is drawn while Fill in the Middle runs (screenshot inline-denoise.png: a frame of a CDP
+// screencast composed while the fill was on screen; a fill takes a few hundred milliseconds, less
+// than a screenshot), and a keystroke cancels it without leaving a decoration or an edit.
+import * as fs from 'fs';
+import * as path from 'path';
+import { Page } from 'playwright-core';
+import { command, GHOST, goTo, keystroke, noGhost } from './browser';
+
+export interface UiContext {
+  page: Page;
+  workspace: string;
+  shotsDir: string;
+  figure: (name: string, value: number | string | boolean) => void;
+}
+
+const MASK = '\u2591';
+
+/**
+ * Rewrites the workspace's settings (fixtures/.vscode/settings.json turns the in-editor denoise
+ * on from the start; VS Code watches the file and applies it without a reload).
+ */
+async function settings(c: UiContext, values: Record<string, unknown>): Promise<void> {
+  fs.writeFileSync(path.join(c.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'diffusionCoder.inlineDenoise': true, ...values }, null, 2));
+  await c.page.waitForTimeout(3_000);
+}
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type(name);
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(800);
+}
+
+/** Every text drawn by decorations in the editor's lines (::before and ::after contents). */
+function decorationTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('.monaco-editor .view-lines span')]
+      .flatMap((el) => [getComputedStyle(el, '::before').content, getComputedStyle(el, '::after').content])
+      .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""'),
+  );
+}
+
+/**
+ * Watches the editor in the page, frame by frame, from now on: window.__dc.first is when masked
+ * positions were first drawn, window.__dc.end when the drawing was gone again (page clock, ms).
+ */
+function watchDenoise(page: Page): Promise<void> {
+  return page.evaluate((mask) => {
+    const w = window as unknown as { __dc: { first: number; end: number } };
+    w.__dc = { first: 0, end: 0 };
+    const spans = () => [...document.querySelectorAll('.monaco-editor .view-lines span')];
+    const tick = () => {
+      const after = spans().map((el) => getComputedStyle(el, '::after').content);
+      const before = spans().map((el) => getComputedStyle(el, '::before').content);
+      if (!w.__dc.first && after.some((c) => c.includes(mask))) w.__dc.first = Date.now();
+      const drawn = [...after, ...before].some((c) => c && c !== 'none' && c !== 'normal' && c !== '""');
+      if (w.__dc.first && !drawn) w.__dc.end = Date.now();
+      else requestAnimationFrame(tick);
+    };
+    tick();
+  }, MASK);
+}
+
+const watched = (page: Page) => page.evaluate(() => (window as unknown as { __dc: { first: number; end: number } }).__dc);
+
+export function issue13Checks(c: UiContext): [string, () => Promise<void>][] {
+  const { page } = c;
+  return [
+    ['a candidate with a syntax error is not shown, and the status bar counts it', async () => {
+      await openFile(page, 'syntax.py');
+      await goTo(page, 1, 16); // after "data = {'a': 1," where the model answers " {"
+      await page.keyboard.press('Alt+\\'); // VS Code's "Trigger Inline Suggestion"
+      await page.locator('.statusbar-item', { hasText: 'rejected' }).first().waitFor({ timeout: 10_000 });
+      await page.waitForTimeout(300);
+      if (await page.$(GHOST)) throw new Error('ghost text shown for a rejected candidate');
+      c.figure('ui_status_bar_after_rejection', (await page.locator('.statusbar-item', { hasText: 'rejected' }).first().textContent()) ?? '');
+    }],
+    ['several candidates cycle with VS Code\'s own keybinding (Alt+] and Alt+[)', async () => {
+      await openFile(page, 'cycle.py');
+      await goTo(page, 12, 5);
+      await noGhost(page);
+      const first = await keystroke(page, 'r');
+      if (!first.text) throw new Error('no ghost text after the keystroke');
+      const next = await keystroke(page, 'Alt+BracketRight', first.text, 10_000);
+      if (!next.text || next.text === first.text) throw new Error(`Alt+] showed ${JSON.stringify(next.seen)} after ${JSON.stringify(first.text)}`);
+      c.figure('ui_next_candidate_ms', next.ms ?? -1);
+      await page.screenshot({ path: path.join(c.shotsDir, 'candidates.png') });
+      const back = await keystroke(page, 'Alt+BracketLeft', next.text, 5_000);
+      if (back.text !== first.text) throw new Error(`Alt+[ showed ${JSON.stringify(back.text)}, wanted ${JSON.stringify(first.text)}`);
+      await noGhost(page);
+    }],
+    ['the in-editor denoise draws the fill in place (screenshot), then hands over to the edit', async () => {
+      await settings(c, { 'diffusionCoder.steps': 16 }); // one token per step: a longer fill
+      await openFile(page, 'denoise.py');
+      const cdp = await page.context().newCDPSession(page);
+      const frames: { at: number; data: string }[] = [];
+      cdp.on('Page.screencastFrame', (f) => {
+        frames.push({ at: (f.metadata.timestamp ?? 0) * 1000, data: f.data });
+        void cdp.send('Page.screencastFrameAck', { sessionId: f.sessionId }).catch(() => undefined);
+      });
+      let shot = false;
+      for (let attempt = 1; attempt <= 3 && !shot; attempt++) {
+        await goTo(page, 3, 9);
+        frames.length = 0;
+        await watchDenoise(page);
+        await cdp.send('Page.startScreencast', { format: 'png' });
+        await page.keyboard.press('Control+Alt+Enter');
+        await page.waitForFunction(() => (window as unknown as { __dc: { end: number } }).__dc.end > 0, null, { timeout: 30_000 });
+        await cdp.send('Page.stopScreencast');
+        const { first, end } = await watched(page);
+        const during = frames.filter((f) => f.at >= first && f.at < end);
+        c.figure('ui_inline_denoise_on_screen_ms', end - first);
+        c.figure('ui_inline_denoise_frames', during.length);
+        const frame = during[Math.floor(during.length / 2)];
+        if (frame) fs.writeFileSync(path.join(c.shotsDir, 'inline-denoise.png'), Buffer.from(frame.data, 'base64'));
+        shot = frame !== undefined;
+        await page.waitForTimeout(300);
+        await page.keyboard.press('Control+Z');
+        await page.waitForTimeout(300);
+      }
+      if (!shot) throw new Error('no screencast frame while the fill was on screen, three times');
+      const left = await decorationTexts(page);
+      if (left.length) throw new Error(`decorations left after the fill: ${JSON.stringify(left)}`);
+    }],
+    ['a keystroke cancels the in-editor denoise and leaves no decoration and no edit', async () => {
+      const file = path.join(c.workspace, 'denoise.py');
+      const original = fs.readFileSync(file, 'utf8');
+      let cancelled = false;
+      for (let attempt = 1; attempt <= 3 && !cancelled; attempt++) {
+        await goTo(page, 3, 9);
+        await watchDenoise(page);
+        await page.keyboard.press('Control+Alt+Enter');
+        await page.waitForFunction(() => (window as unknown as { __dc: { first: number } }).__dc.first > 0, null, { timeout: 15_000, polling: 'raf' });
+        await page.keyboard.type('x');
+        await page.waitForTimeout(1_000);
+        const left = await decorationTexts(page);
+        if (left.length) throw new Error(`decorations left after the keystroke: ${JSON.stringify(left)}`);
+        await page.keyboard.press('Control+S');
+        await page.waitForTimeout(700);
+        const line = fs.readFileSync(file, 'utf8').split('\n')[2];
+        cancelled = line === '        x';
+        c.figure('ui_inline_denoise_cancel_attempts', attempt);
+        // the fill won the race to the keystroke: put the file back and try again
+        if (!cancelled) {
+          fs.writeFileSync(file, original);
+          await command(page, 'File: Revert File');
+          await page.waitForTimeout(700);
+        }
+      }
+      if (!cancelled) throw new Error('the fill finished before the keystroke, three times');
+      await settings(c, {});
+    }],
+  ];
+}
