@@ -2,8 +2,9 @@
 // (bench/cases.jsonl), diffusion and the autoregressive baseline on the same weights in the
 // same run: free-running (each decoder stops where it likes) and at matched output (both produce
 // exactly the reference middle's token count); then the remote path through `serve` on loopback
-// (remotePath.ts). Prints a table, then one JSON line. `--model DIR` runs the per-step bench of
-// steps.ts on that model instead.
+// (remotePath.ts), the cost of several candidates (alternativesBench.ts) and of the parser check
+// (syntaxBench.ts). Prints a table, then one JSON line. `--model DIR` runs the per-step bench of
+// steps.ts on that model instead; `--syntax` and `--alternatives` run only those parts.
 import * as fs from 'fs';
 import * as path from 'path';
 import { EngineClient } from '../client/engineClient';
@@ -11,6 +12,7 @@ import { BENCH_THREADS, DECODE, defaultModelDir, enginePath, packageRoot } from 
 import { readModelFolder } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
 import { InfillParams, InfillResult } from '../protocol';
+import { alternativesBench, alternativesSummary, printAlternatives } from './alternativesBench';
 import { remotePath } from './remotePath';
 import { printSyntax, syntaxBench } from './syntaxBench';
 import { stepBench } from './steps';
@@ -121,7 +123,8 @@ async function main(): Promise<void> {
     printSyntax(figures);
     return console.log(JSON.stringify({ syntax_check: figures }));
   }
-  const casesFile = process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl');
+  const only = process.argv[2] === '--alternatives';
+  const casesFile = only ? path.join(root, 'bench', 'cases.jsonl') : (process.argv[2] ?? path.join(root, 'bench', 'cases.jsonl'));
   const cases: Case[] = fs.readFileSync(casesFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const threads = Number(process.env.DC_THREADS ?? BENCH_THREADS);
   const t0 = performance.now();
@@ -130,6 +133,12 @@ async function main(): Promise<void> {
   const tok = CodeTokenizer.load(files.tokenizerPath, files.manifest.architecture.vocab_size);
   const c = new EngineClient({ enginePath: enginePath(root), modelDir, threads });
   const info = await c.start();
+  if (only) {
+    const f = await alternativesBench(c, cases);
+    c.dispose();
+    printAlternatives(f);
+    return console.log(JSON.stringify({ alternatives: alternativesSummary(f) }));
+  }
   const readyMs = performance.now() - t0;
   const single = cases.filter((k) => k.kind === 'single');
   const multi = cases.filter((k) => k.kind === 'multi');
@@ -145,6 +154,7 @@ async function main(): Promise<void> {
   const dmx = await matched(c, multi, tok, false);
   const amx = await matched(c, multi, tok, true);
   const rss = (await c.status()).stats.rssMb;
+  const alts = await alternativesBench(c, cases);
   const remote = await remotePath(c, single, 3, 4);
   const syntax = await syntaxBench();
   c.dispose();
@@ -195,8 +205,10 @@ async function main(): Promise<void> {
     remote_single_line: { p50_ms: q(remote.remote_ms, 0.5), p95_ms: q(remote.remote_ms, 0.95) },
     remote_overhead_p50_ms: r2(quantile(remote.remote_ms, 0.5) - quantile(remote.direct_ms, 0.5)),
     remote_concurrent_4: { requests_per_s: r2(remote.concurrent_rps), p95_ms: q(remote.concurrent_ms, 0.95) },
+    alternatives: alternativesSummary(alts),
     syntax_check: syntax,
   };
+  printAlternatives(alts);
   printSyntax(syntax);
   console.log(JSON.stringify(out));
 }
