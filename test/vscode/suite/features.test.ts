@@ -109,6 +109,28 @@ describe('Issue 13 in a real VS Code extension host', function () {
     }
   });
 
+  it('multi-line ghost text with the in-editor denoise: drawn while the request runs, nothing left once the ghost text takes over', async () => {
+    await setting('inlineDenoise', true);
+    await setting('steps', 16);
+    try {
+      const editor = await open('def main():\n    for i in range(10):\n        \n');
+      api.completer.cache.clear();
+      const steps = api.denoise.steps;
+      let drawnWhileRunning = 0;
+      const watch = setInterval(() => (drawnWhileRunning = Math.max(drawnWhileRunning, api.denoise.drawn)), 1);
+      const items = await provide(editor.document, new vscode.Position(2, 8), vscode.InlineCompletionTriggerKind.Automatic);
+      clearInterval(watch);
+      assert.ok(api.denoise.steps > steps, 'steps were drawn');
+      assert.ok(drawnWhileRunning > 0, 'a decoration was on screen while the request ran');
+      assert.strictEqual(api.denoise.drawn, 0, 'none left');
+      assert.strictEqual(api.provider.lastOutcome?.kind === 'completion' && api.provider.lastOutcome.mode, 'multi');
+      assert.ok(items === undefined || items.length >= 1);
+    } finally {
+      await setting('inlineDenoise', undefined);
+      await setting('steps', undefined);
+    }
+  });
+
   it('several candidates: an explicit request lists the first and its alternatives; an automatic one, once they are computed', async () => {
     const ws = vscode.workspace.workspaceFolders![0].uri;
     const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.joinPath(ws, 'cycle.py')));
