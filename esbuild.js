@@ -1,4 +1,5 @@
-// Bundles the extension, the engine child process, the CLI, the benchmark and the soak into dist/.
+// Bundles the extension, the engine child process, the parser check's worker thread, the CLI, the
+// benchmark and the soak into dist/.
 // onnxruntime-node (native) and vscode stay external; @huggingface/tokenizers (ESM) and
 // web-tree-sitter are bundled, and the tree-sitter runtime's and grammars' .wasm files (those that
 // src/completion/syntax/grammars.json names) are copied into dist/wasm/.
@@ -13,6 +14,7 @@ const entries = {
   cli: 'src/cli/main.ts',
   bench: 'src/bench/main.ts',
   soak: 'src/bench/soak.ts',
+  syntaxWorker: 'src/completion/syntax/worker.ts',
 };
 
 /** Marks each rebuild's start and end, and prints errors as "✘ [ERROR] text" + "    file:line:col:". */

@@ -85,6 +85,8 @@ export const SYNTAX = Object.freeze({
   maxDocuments: 8,
   /** Larger documents are not parsed. */
   maxDocumentChars: 2_000_000,
+  /** The extension's checks run in a worker thread; one not answered in this long is left unchecked. */
+  workerTimeoutMs: 500,
 });
 
 /** The remote engine kinds, each an HTTP API (src/remote/kinds/). */
@@ -146,6 +148,8 @@ export const COMPLETION_CACHE_ENTRIES = 64;
 export const ENGINE_ENTRY = path.join('dist', 'engine.js');
 /** The tree-sitter runtime and grammars (esbuild.js copies them there). */
 export const WASM_FOLDER = path.join('dist', 'wasm');
+/** The parser check's worker thread (src/completion/syntax/worker.ts). */
+export const SYNTAX_WORKER_ENTRY = path.join('dist', 'syntaxWorker.js');
 export const BUNDLED_MODEL_FOLDER = path.join('models', DEFAULT_MODEL);
 
 /** The package root: dist/ is one level below it. */

@@ -1,16 +1,17 @@
-// The parser check in the extension: one tree-sitter runtime (dist/wasm) and checker, fed with
-// every document change, a check function for each completion request (when the setting
+// The parser check in the extension: a worker thread (dist/syntaxWorker.js) with the tree-sitter
+// runtime (dist/wasm), so no parse runs on the extension host's thread, fed with every document
+// change of the documents it holds, a check function for each completion request (when the setting
 // `diffusionCoder.syntaxCheck` is on for its language), and the rejections and trims counted in
 // the log and, through onDidCheck, in the status bar.
 import * as vscode from 'vscode';
 import { Verdict } from '../completion/syntax/candidateCheck';
-import { SyntaxChecker, VerdictCounts } from '../completion/syntax/syntaxChecker';
-import { SyntaxRuntime } from '../completion/syntax/runtime';
-import { WASM_FOLDER } from '../defaults';
+import { VerdictCounts } from '../completion/syntax/syntaxChecker';
+import { SyntaxWorkerClient } from '../completion/syntax/workerClient';
+import { SYNTAX_WORKER_ENTRY, WASM_FOLDER } from '../defaults';
 import { languageSettings } from './config';
 
 export class SyntaxService implements vscode.Disposable {
-  private readonly checker: SyntaxChecker;
+  private readonly checker: SyntaxWorkerClient;
   private readonly emitter = new vscode.EventEmitter<VerdictCounts>();
   /** Fires with the running counts after every check. */
   readonly onDidCheck = this.emitter.event;
@@ -20,7 +21,8 @@ export class SyntaxService implements vscode.Disposable {
     extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.checker = new SyntaxChecker(new SyntaxRuntime(vscode.Uri.joinPath(extensionUri, WASM_FOLDER).fsPath));
+    const file = (p: string) => vscode.Uri.joinPath(extensionUri, p).fsPath;
+    this.checker = new SyntaxWorkerClient(file(SYNTAX_WORKER_ENTRY), { wasmDir: file(WASM_FOLDER) });
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
         const changes = e.contentChanges.map((c) => ({ offset: c.rangeOffset, deleted: c.rangeLength, text: c.text }));
