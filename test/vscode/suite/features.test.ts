@@ -81,6 +81,28 @@ describe('Issue 13 in a real VS Code extension host', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor'); // afterEach reverts shapes.py
   });
 
+  it('statistics: VS Code\'s own "accept next word" counts as a partial acceptance', async () => {
+    await setting('syntaxCheck', false); // the bundled model's multi-word candidates rarely parse
+    try {
+      const editor = await open('def main():\n    for i in range(10):\n        \n');
+      editor.selection = new vscode.Selection(2, 8, 2, 8);
+      const engine = api.engine.label;
+      const before = api.telemetry.tracker.table[engine]?.python?.partialWord ?? 0;
+      api.completer.cache.clear();
+      const shown = api.telemetry.tracker.table[engine]?.python?.shown ?? 0;
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      await until('a completion shown', () => (api.telemetry.tracker.table[engine]?.python?.shown ?? 0) > shown, 10_000);
+      const text = api.provider.lastOutcome?.kind === 'completion' ? api.provider.lastOutcome.text : '';
+      assert.ok(/\S\s+\S/.test(text), `a candidate of several words: ${JSON.stringify(text)}`);
+      await new Promise((r) => setTimeout(r, 300)); // the editor draws the ghost text after the provider answered
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.acceptNextWord');
+      await until('a word accepted', () => editor.document.lineAt(2).text.trim().length > 0, 5_000);
+      assert.strictEqual(api.telemetry.tracker.table[engine].python.partialWord, before + 1, editor.document.lineAt(2).text);
+    } finally {
+      await setting('syntaxCheck', undefined);
+    }
+  });
+
   it('the in-editor denoise draws steps, and a keystroke cancels the fill and leaves no decoration', async () => {
     await setting('inlineDenoise', true);
     await setting('steps', 16); // one token per step: a fill long enough to interrupt
