@@ -73,7 +73,7 @@ class SingleLine:
         r = decode(CausalRunner(self.model), ctx, vocab_size=self.model.cfg.vocab_size, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=self.max_tokens,
                    block_size=BLOCK, policy=("threshold", THRESHOLD, MAX_STEPS), single_line=True,
                    pieces=self.pieces, max_position=self.m["max_context"], shift=self.model.cfg.shift,
-                   banned=self.banned, first_allowed=first)
+                   banned=self.banned, first_allowed=first, healed_chars=len(heal))
         text = self.tok.decode(r["tokens"])
         text = text[len(heal):] if heal and text.startswith(heal) else text
         return text.split("\n", 1)[0], r

@@ -43,6 +43,8 @@ export interface DecodeOptions {
   allowed?: Uint8Array;
   /** Restricts the first middle token further (token healing); already within `allowed`. */
   firstAllowed?: Uint8Array;
+  /** Characters of the first token that belong to the prefix (token healing): no line end there ends a single line. */
+  healedChars?: number;
   signal?: { readonly aborted: boolean };
   onStep?: (e: DecodeStep) => void;
 }
@@ -64,11 +66,13 @@ export interface DecodeResult {
 }
 
 /** The first committed <eom> (or newline in single-line mode) ends the block's useful part. */
-function blockEnd(block: number[], done: boolean[], o: DecodeOptions): { horizon: number; stop?: StopReason } {
+function blockEnd(block: number[], done: boolean[], o: DecodeOptions, first: boolean): { horizon: number; stop?: StopReason } {
   for (let i = 0; i < block.length; i++) {
     if (!done[i]) continue;
     if (block[i] === o.eomId) return { horizon: i + 1, stop: 'eom' };
-    if (o.singleLine && o.pieces[block[i]]?.includes('\n')) return { horizon: i + 1, stop: 'newline' };
+    // the middle's first token carries the healed characters (a healed line break) before its own text
+    const text = first && i === 0 ? o.pieces[block[i]]?.slice(o.healedChars ?? 0) : o.pieces[block[i]];
+    if (o.singleLine && text?.includes('\n')) return { horizon: i + 1, stop: 'newline' };
   }
   return { horizon: block.length };
 }
@@ -131,7 +135,7 @@ export async function denoise(model: BlockModel, pending: number[], pos: number,
         block[c.index] = c.token;
         done[c.index] = true;
       }
-      ({ horizon, stop } = blockEnd(block, done, o));
+      ({ horizon, stop } = blockEnd(block, done, o, out.length === 0));
       o.onStep?.({
         step: steps,
         block: blockNo,

@@ -1,7 +1,8 @@
 // Turns (prefix, suffix) into the model's context in its layout (SPM: <fim_suffix> SUFFIX
 // <fim_prefix> PREFIX <fim_middle>; natural: PREFIX, the middle, SUFFIX), keeping the text
 // nearest the cursor within the token budget. The prefix window is sticky: while the user types, its start stays put so the cached context stays valid.
-// Also rejects binary text and prepares token healing for a cursor inside a word.
+// Also rejects binary text and prepares token healing for a cursor inside a word or right after a
+// line break.
 import { looksBinary } from '../binaryText';
 import { EngineError } from '../protocol';
 import { Manifest } from './manifest';
@@ -85,7 +86,9 @@ function prefixWindow(tok: CodeTokenizer, prefix: string, budget: number, memory
   const ids = tok.encode(window);
   if (ids.length > 1) {
     const last = tok.pieces[ids[ids.length - 1]];
-    if (last && /^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) return { ids: ids.slice(0, -1), healed: last };
+    // a word cut by the cursor, or a line break (with the indentation typed so far): the model
+    // picks the whole token, e.g. the line break with the next line's full indentation
+    if (last && ((/^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) || /^\n[ \t]*$/.test(last))) return { ids: ids.slice(0, -1), healed: last };
   }
   return { ids, healed: '' };
 }

@@ -103,7 +103,7 @@ def _block_rows(logits, B, shift, anchor):
 
 
 def decode(runner, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,
-           pieces, max_position, shift, vocab_size, banned=(), first_allowed=None, start=None):
+           pieces, max_position, shift, vocab_size, banned=(), first_allowed=None, start=None, healed_chars=0):
     """Decode a middle after `ctx_ids` (still to be taken in by the runner) at position `start`
     (default: right after them; a runner that already took the context in gets ctx_ids=[])."""
     out, steps, forwards = [], 0, 0
@@ -152,7 +152,8 @@ def decode(runner, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, 
                 if block[i] == eom_id:
                     horizon, stop = i + 1, "eom"
                     break
-                if single_line and "\n" in pieces[block[i]]:
+                text = pieces[block[i]][healed_chars:] if not out and i == 0 else pieces[block[i]]
+                if single_line and "\n" in text:  # not in the healed characters of the first token
                     horizon, stop = i + 1, "newline"
                     break
         finished = block[:horizon]

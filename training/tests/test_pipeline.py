@@ -97,7 +97,8 @@ class FimTest(unittest.TestCase):
         suffix = self.tok.decode(ex.ids[1:pre])
         prefix = self.tok.decode(ex.ids[pre + 1:ex.mid_start - 1])
         middle = self.tok.decode(ex.ids[ex.mid_start:ex.length - 1])
-        self.assertEqual((prefix, middle, suffix), ("def f():\n", "    return 1\n", "\nprint(f())\n"))
+        # the prefix's final line break is healed: the middle starts with it, as the engine decodes
+        self.assertEqual((prefix, middle, suffix), ("def f():", "\n    return 1\n", "\nprint(f())\n"))
 
 
     def test_training_context_is_the_engine_layout(self):

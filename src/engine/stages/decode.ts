@@ -48,6 +48,7 @@ export class Decoder {
       pieces: this.tok.pieces,
       allowed: plan.exactTokens ? this.noEom : this.allowed,
       firstAllowed: this.firstAllowed(ctx, hooks.banFirst),
+      healedChars: ctx.healed.length,
       signal: hooks.signal,
       onStep: hooks.onStep,
     });

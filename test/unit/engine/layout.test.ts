@@ -13,22 +13,30 @@ describe('context layout', () => {
   const sp = m.special_tokens;
 
   it('lays out <suf> SUFFIX <pre> PREFIX <mid>', () => {
-    const c = buildContext(tok, m, 'x = 1\n', 'y = 2\n', 16, new WindowMemory());
+    const c = buildContext(tok, m, 'x = f()', 'y = 2\n', 16, new WindowMemory());
     assert.strictEqual(c.ids[0], sp.fim_suffix);
     assert.strictEqual(c.ids[c.ids.length - 1], sp.fim_middle);
     assert.strictEqual(tok.decode(c.ids.slice(1, 1 + c.suffixTokens)), 'y = 2\n');
     assert.strictEqual(c.healed, '');
   });
 
+  it('heals a line break (and the indentation typed so far): the middle starts with it', () => {
+    for (const [prefix, healed] of [['if x:\n', '\n'], ['if x:\n    ', '\n    ']]) {
+      const c = buildContext(tok, m, prefix, '', 16, new WindowMemory());
+      assert.strictEqual(c.healed, healed);
+      assert.strictEqual(tok.decode(c.ids.slice(c.ids.indexOf(sp.fim_prefix as number) + 1, -1)) + healed, prefix);
+    }
+  });
+
   it('lays out a natural-layout model as [bos] PREFIX, the suffix as the tail after the middle', () => {
     const nat = { ...m, layout: 'natural' as const, kind: 'bidirectional' as const, special_tokens: { pad: sp.pad, mask: sp.mask, eom: sp.eom, bos: sp.fim_prefix } };
-    const c = buildContext(tok, nat, 'x = 1\n', 'y = 2\n', 16, new WindowMemory());
+    const c = buildContext(tok, nat, 'x = f()', 'y = 2\n', 16, new WindowMemory());
     assert.strictEqual(c.ids[0], sp.fim_prefix);
-    assert.strictEqual(tok.decode(c.ids.slice(1)), 'x = 1\n');
+    assert.strictEqual(tok.decode(c.ids.slice(1)), 'x = f()');
     assert.strictEqual(tok.decode(c.tail ?? []), 'y = 2\n');
     assert.strictEqual(c.suffixTokens, c.tail?.length);
-    const noBos = buildContext(tok, { ...nat, special_tokens: { pad: sp.pad, mask: sp.mask, eom: sp.eom } }, 'x = 1\n', 'y = 2\n', 16, new WindowMemory());
-    assert.strictEqual(tok.decode(noBos.ids), 'x = 1\n');
+    const noBos = buildContext(tok, { ...nat, special_tokens: { pad: sp.pad, mask: sp.mask, eom: sp.eom } }, 'x = f()', 'y = 2\n', 16, new WindowMemory());
+    assert.strictEqual(tok.decode(noBos.ids), 'x = f()');
     // the prefix, the middle's budget and the suffix share the context
     const long = buildContext(tok, nat, 'a = 1\n'.repeat(5000), 'b = 2\n'.repeat(5000), 16, new WindowMemory());
     assert.ok(long.ids.length + 16 + (long.tail?.length ?? 0) <= m.max_context);
@@ -39,7 +47,8 @@ describe('context layout', () => {
     const c = buildContext(tok, m, lines, 'z\n'.repeat(100000), 16, new WindowMemory());
     assert.ok(c.ids.length <= m.max_context - 16, `${c.ids.length}`);
     assert.ok(c.suffixTokens <= m.max_suffix);
-    assert.ok(tok.decode(c.ids).includes('value_39999 = compute(39999)\n'));
+    assert.ok(tok.decode(c.ids).includes('value_39999 = compute(39999)'));
+    assert.strictEqual(c.healed, '\n');
   });
 
   it('keeps the prefix window start while the user types', () => {
