@@ -86,9 +86,9 @@ function prefixWindow(tok: CodeTokenizer, prefix: string, budget: number, memory
   const ids = tok.encode(window);
   if (ids.length > 1) {
     const last = tok.pieces[ids[ids.length - 1]];
-    // a word cut by the cursor, or a line break (with the indentation typed so far): the model
-    // picks the whole token, e.g. the line break with the next line's full indentation
-    if (last && ((/^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) || /^\n[ \t]*$/.test(last))) return { ids: ids.slice(0, -1), healed: last };
+    // a word cut by the cursor, or a bare line break (the cursor at a line's start, no indentation
+    // typed): the model picks the whole token, the line break with the next line's indentation
+    if (last && ((/^[ \t]?[A-Za-z0-9_]+$/.test(last) && /[A-Za-z0-9_]$/.test(window)) || last === '\n')) return { ids: ids.slice(0, -1), healed: last };
   }
   return { ids, healed: '' };
 }

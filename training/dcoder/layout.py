@@ -9,8 +9,8 @@ their contexts out with, so the model trains on exactly what the engine will sho
 - the prefix is the window nearest the cursor: a fresh one fills 80% of what the middle's budget
   and the suffix leave, starting at a line; a remembered window (the engine's sticky window,
   `anchor`) is kept while it still fits;
-- token healing: when the cursor is inside a word, or right after a line break (and the
-  indentation typed so far), the last prefix token is dropped and the middle must start with
+- token healing: when the cursor is inside a word, or at a line's start with no indentation
+  typed (a bare line break), the last prefix token is dropped and the middle must start with
   its text (the model then picks, e.g., the line break with the next line's whole indentation).
 tests/test_gpu_run.py checks this against the engine (`dist/cli.js infill`), and
 tests/test_pipeline.py that training examples are laid out by it.
@@ -85,7 +85,7 @@ def spm_context(tok, sp, prefix, suffix, max_context, max_suffix, middle_budget,
     if len(pre) > 1:
         last = tok.decode([pre[-1]])
         word = re.fullmatch(r"[ \t]?[A-Za-z0-9_]+", last) and re.search(r"[A-Za-z0-9_]$", window)
-        if word or re.fullmatch(r"\n[ \t]*", last):   # a cut word, or a line break with its indentation so far
+        if word or last == "\n":   # a cut word, or a bare line break (the cursor at a line's start)
             heal, pre = last, pre[:-1]
     ids = [sp["fim_suffix"], *suf, sp["fim_prefix"], *pre, sp["fim_middle"]]
     return ids, heal, window[:ANCHOR_CHARS]

@@ -20,8 +20,8 @@ describe('context layout', () => {
     assert.strictEqual(c.healed, '');
   });
 
-  it('heals a line break (and the indentation typed so far): the middle starts with it', () => {
-    for (const [prefix, healed] of [['if x:\n', '\n'], ['if x:\n    ', '\n    ']]) {
+  it('heals a bare line break (not typed indentation): the middle starts with it', () => {
+    for (const [prefix, healed] of [['if x:\n', '\n'], ['if x:\n    ', '']]) {
       const c = buildContext(tok, m, prefix, '', 16, new WindowMemory());
       assert.strictEqual(c.healed, healed);
       assert.strictEqual(tok.decode(c.ids.slice(c.ids.indexOf(sp.fim_prefix as number) + 1, -1)) + healed, prefix);
