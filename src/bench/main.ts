@@ -15,6 +15,7 @@ import { InfillParams, InfillResult } from '../protocol';
 import { alternativesBench, alternativesSummary, printAlternatives } from './alternativesBench';
 import { remotePath } from './remotePath';
 import { printSyntax, syntaxBench } from './syntaxBench';
+import { quantile } from './stats';
 import { stepBench } from './steps';
 
 interface Case {
@@ -38,14 +39,6 @@ interface Summary {
   forwards_per_token: number;
   tokens_per_s: number;
   mean_tokens: number;
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
 }
 
 function summarize(xs: Sample[]): Summary {

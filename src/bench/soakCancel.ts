@@ -1,7 +1,8 @@
 // Soak phase: many requests, each cancelled at a random moment within its first 5 ms; every one
 // must settle, the engine must still answer afterwards, and its memory must stay flat.
 import { EngineClient } from '../client/engineClient';
-import { Case, Ledger, quantile, round, typed } from './soakUtil';
+import { Case, Ledger, round, typed } from './soakUtil';
+import { quantile } from './stats';
 
 export interface CancelFigures {
   requests: number;

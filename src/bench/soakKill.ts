@@ -5,7 +5,8 @@
 import { EngineClient } from '../client/engineClient';
 import { EngineState } from '../client/lifecycle';
 import { InfillResult } from '../protocol';
-import { Case, Ledger, quantile, round, Settled, sleep, typed } from './soakUtil';
+import { Case, Ledger, round, Settled, sleep, typed } from './soakUtil';
+import { quantile } from './stats';
 
 export interface KillFigures {
   sequences: number;

@@ -36,14 +36,6 @@ export function typed(k: Case, cut: number): InfillParams {
 /** A request's outcome; code is the EngineError code, 'thrown' for any other error, or 'hung'. */
 export type Settled<T> = { ok: true; value: T; ms: number } | { ok: false; code: string; message: string; ms: number };
 
-export function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
-}
-
 export const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 
 /** Counts requests by outcome; a request unsettled after hangMs counts as hung and is let go. */

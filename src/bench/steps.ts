@@ -9,6 +9,7 @@ import { DECODE } from '../defaults';
 import { Engine } from '../engine/engine';
 import { loadModel } from '../engine/model';
 import { runnerFor } from '../engine/runners';
+import { quantile } from './stats';
 
 export interface StepBenchOptions {
   threads: number;
@@ -17,13 +18,6 @@ export interface StepBenchOptions {
   prefixTokens: number;
   suffixTokens: number;
   repeats: number;
-}
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const i = (s.length - 1) * q;
-  const lo = Math.floor(i);
-  return s[lo] + (s[Math.ceil(i)] - s[lo]) * (i - lo);
 }
 
 const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
