@@ -84,6 +84,31 @@ def split_of(key, seed, test_frac):
     return "test" if hv < test_frac * 10_000 else "train"
 
 
+def add_records(path, hashes, files, args):
+    """Already gathered records (JSON lines, e.g. the JS/TS records carried to a GPU machine), deduplicated
+    against what is already in; one sources entry per package and licence, as for walked sources."""
+    opener = gzip.open if path.endswith(".gz") else open
+    by_pkg = {}
+    with opener(path, "rt") as fh:
+        for line in fh:
+            if args.max_files and sum(s["files"] for s in by_pkg.values()) >= args.max_files:
+                break
+            d = json.loads(line)
+            h = hashlib.sha1(re.sub(r"\s+", "", d["text"]).encode()).hexdigest()
+            if h in hashes:
+                continue
+            hashes.add(h)
+            key = d.get("split_key") or d["package"]
+            files[split_of(key, args.seed, args.test_frac)].write(line if line.endswith("\n") else line + "\n")
+            s = by_pkg.setdefault((d["package"], d["licence"]), {
+                "source": d["package"], "root": os.path.basename(path), "licence": d["licence"],
+                "files": 0, "bytes": 0, "bytes_by_language": {}})
+            s["files"] += 1
+            s["bytes"] += len(d["text"])
+            s["bytes_by_language"][d["lang"]] = s["bytes_by_language"].get(d["lang"], 0) + len(d["text"])
+    return list(by_pkg.values())
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "data", "corpus"))
@@ -149,23 +174,7 @@ def main():
             stats.append({"source": src.name, "root": src.root, "licence": src.licence,
                           "files": n, "bytes": nbytes, "bytes_by_language": langs})
     for path in args.extra_jsonl:
-        opener = gzip.open if path.endswith(".gz") else open
-        n = nbytes = 0
-        with opener(path, "rt") as fh:
-            for line in fh:
-                if args.max_files and n >= args.max_files:
-                    break
-                d = json.loads(line)
-                h = hashlib.sha1(re.sub(r"\s+", "", d["text"]).encode()).hexdigest()
-                if h in hashes:
-                    continue
-                hashes.add(h)
-                key = d.get("split_key") or d["package"]
-                files[split_of(key, args.seed, args.test_frac)].write(line if line.endswith("\n") else line + "\n")
-                n += 1
-                nbytes += len(d["text"])
-        stats.append({"source": os.path.basename(path), "root": path, "licence": "per record", "files": n,
-                      "bytes": nbytes, "bytes_by_language": {}})
+        stats.extend(add_records(path, hashes, files, args))
     for f in files.values():
         f.close()
     total = {}

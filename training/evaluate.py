@@ -58,7 +58,9 @@ def run_engine(model, reqs, ar=False):
 
 
 def passes(task, completion):
-    prog = (task["prompt"] + completion + task["suffix"] + "\n" + task["test"] + "\n"
+    # the CPU limit ends a looping program even if this process is killed before it can time it out
+    prog = ("import resource; resource.setrlimit(resource.RLIMIT_CPU, (12, 12))\n"
+            + task["prompt"] + completion + task["suffix"] + "\n" + task["test"] + "\n"
             + f"check({task['entry_point']})\n")
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(prog)

@@ -183,8 +183,8 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
                "kv_shape": ["n_layer", 2, 1, "n_head", "P", "head_dim"],
                "attn_mask": "bool [1, 1, T, P+T], true where attention is allowed"},
         "training": {"tokens": state.get("tokens", 0), "steps": state.get("step", 0),
-                     "seconds": round(state.get("seconds", 0)),
-                     "config": {k: tcfg[k] for k in ("batch", "seq_len", "ar_frac", "lang_weights") if k in tcfg}},
+                     "seconds": round(state.get("seconds", 0)), "device": tcfg.get("device", ""),
+                     "config": {k: tcfg[k] for k in ("batch", "seq_len", "ar_frac", "t_range", "lang_weights") if k in tcfg}},
     }
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)

@@ -40,28 +40,31 @@ def results_table(r):
     return "\n".join(lines)
 
 
+GROUPS = (("npm-", "npm packages"), ("debian-python3-", "Debian python3 packages"),
+          ("pypi-", "Python packages installed with pip (the GPU machine's site-packages)"))
+
+
 def sources_table(src):
     groups = {}
     for s in src["sources"]:
-        key = ("npm packages" if s["source"].startswith("npm-") else
-               "Debian python3 packages" if s["source"].startswith("debian-") else s["source"])
+        key = next((name for prefix, name in GROUPS if s["source"].startswith(prefix)), s["source"])
         g = groups.setdefault((key, s["licence"]), {"n": 0, "files": 0, "bytes": 0, "names": []})
         g["n"] += 1
         g["files"] += s["files"]
         g["bytes"] += s["bytes"]
-        g["names"].append(s["source"].replace("npm-", "").replace("debian-python3-", ""))
+        g["names"].append(next((s["source"][len(p):] for p, _ in GROUPS if s["source"].startswith(p)), s["source"]))
     rows = ["| source | licence | packages | files | MB |", "|---|---|---|---|---|"]
     for (key, lic), g in sorted(groups.items(), key=lambda kv: -kv[1]["bytes"]):
         rows.append(f"| {key} | {lic} | {g['n']} | {g['files']} | {g['bytes'] / 1e6:.1f} |")
     return "\n".join(rows), groups
 
 
-OBJECTIVE_SHIFTED = """the first 80 % of the training time is next-token prediction on
+OBJECTIVE_SHIFTED = """the first {ar_pct:.0f} % of the training time is next-token prediction on
 fill-in-the-middle examples (SPM order; cut at whole lines, several lines, the rest of a line, random
 character spans, the end of a file, and 3 % empty middles) and on plain file windows (25 %); the
 rest is block-diffusion adaptation: BD3-LM's one-pass block mask over `[clean sequence ; noisy
 middle]`, one block size per batch from 4, 8, 16, 32, each block masked with its own rate in
-[0.3, 0.8], a masked token predicted from the state one position before it (a block's first token
+[{t_lo}, {t_hi}], a masked token predicted from the state one position before it (a block's first token
 from the last clean token), weighted by the inverse of the block's masked fraction, plus the
 next-token loss. Past a middle's end the last block holds masks without targets, as at inference,
 and the decoder commits `<eom>` only at the leftmost undecided position."""
@@ -69,9 +72,25 @@ OBJECTIVE_UNSHIFTED = """absorbing-state masked diffusion in which a masked posi
 token, BD3-LM's one-pass block mask, block sizes 1-32, plus a 0.5-weighted next-token loss."""
 
 
+def objective(man):
+    if not man.get("logit_shift"):
+        return OBJECTIVE_UNSHIFTED
+    tc = man.get("training", {}).get("config", {})
+    lo, hi = tc.get("t_range", (0.3, 0.8))
+    return OBJECTIVE_SHIFTED.format(ar_pct=100 * tc.get("ar_frac", 0.8), t_lo=lo, t_hi=hi)
+
+
+def tokens_note(tokens, params):
+    if tokens >= 20 * params:
+        return f"{tokens / params:.0f} tokens per parameter (about 20 is the usual compute-optimal ratio)."
+    return (f"This is far below what a model of this size needs (about 20 tokens per parameter would be "
+            f"~{20 * params / 1e6:.0f} M tokens); `training/gpu_run.sh` trains a larger one on a lent GPU.")
+
+
 def write(model_dir, run_dir=os.path.join(ROOT, "training", "runs", "main")):
     man = json.load(open(os.path.join(model_dir, "manifest.json")))
-    src = json.load(open(os.path.join(ROOT, "training", "data", "corpus", "sources.json")))
+    own = os.path.join(model_dir, "sources.json")  # the corpus it was trained on (a GPU run's comes back with it)
+    src = json.load(open(own if os.path.exists(own) else os.path.join(ROOT, "training", "data", "corpus", "sources.json")))
     ev_path = os.path.join(model_dir, "eval.json")
     ev = json.load(open(ev_path)) if os.path.exists(ev_path) else None
     log = [json.loads(l) for l in open(os.path.join(run_dir, "log.jsonl"))] if os.path.exists(os.path.join(run_dir, "log.jsonl")) else []
@@ -83,11 +102,11 @@ def write(model_dir, run_dir=os.path.join(ROOT, "training", "runs", "main")):
     notes_path = os.path.join(run_dir, "notes.md")
     notes = open(notes_path).read().strip() if os.path.exists(notes_path) else ""
     curve = " → ".join(f"{x['held_out_masked_ce']:.2f} @ {x['tokens'] / 1e6:.1f} M" for x in held[:: max(1, len(held) // 8)] + held[-1:]) if held else "n/a"
-    lic_names = "\n".join(f"- **{k}** ({lic}): {', '.join(sorted(g['names'])[:400])}" for (k, lic), g in sorted(groups.items()) if k in ("npm packages", "Debian python3 packages"))
+    lic_names = "\n".join(f"- **{k}** ({lic}): {', '.join(sorted(g['names'])[:400])}" for (k, lic), g in sorted(groups.items()) if k in [name for _, name in GROUPS])
     text = f"""# {man['name']}: a small block-diffusion code infilling model
 
 The default model of Diffusion Coder. Trained from scratch by this repository's pipeline
-(`training/`), on permissively licensed code installed on the build machine.
+(`training/`), on permissively licensed code installed on the machine that trained it.
 
 ## Model
 
@@ -100,22 +119,21 @@ The default model of Diffusion Coder. Trained from scratch by this repository's 
 | file | `model.onnx`, {man['bytes'] / 2**20:.1f} MiB, {man['quantization']}, ONNX opset 17 |
 | logits | {"shifted: the state at position i-1 predicts token i (Dream / DiffuCoder / Fast-dLLM v2)" if man.get("logit_shift") else "unshifted: a masked position predicts its own token"} |
 
-Objective ({"shifted" if man.get("logit_shift") else "unshifted"}): {OBJECTIVE_SHIFTED if man.get("logit_shift") else OBJECTIVE_UNSHIFTED}
+Objective ({"shifted" if man.get("logit_shift") else "unshifted"}): {objective(man)}
 
 ## Training compute
 
 | | |
 |---|---|
-| device | CPU, 2 cores (no GPU was lent to the sessions that trained it) |
-| time | {t['seconds'] / 3600:.2f} h |
+| device | {t.get('device') or 'CPU, 2 cores'} |
+| time | {t['seconds'] / 60:.1f} min |
 | steps | {t['steps']} (batch {tc.get('batch', 16)} × {man['max_context']} tokens) |
 | tokens seen | {t['tokens'] / 1e6:.2f} M |
 | held-out masked-token cross-entropy on real middle tokens (block 16, t = 0.5) | {curve} |
 
 {notes}
 
-This is far below what a model of this size needs (about 20 tokens per parameter would be
-~{20 * man['params'] / 1e6:.0f} M tokens); `training/gpu_run.sh` trains a larger one on a lent GPU.
+{tokens_note(t['tokens'], man['params'])}
 
 ## Evaluation
 
@@ -138,13 +156,13 @@ Dropped: {', '.join(f"{k} {v}" for k, v in src['dropped'].items())}.
 {table}
 
 Package names and licences (from each package's own metadata; full list with byte counts in
-`training/data/corpus/sources.json` after `training/corpus.py`):
+`sources.json` beside this card):
 
 {lic_names}
 
 ## Limitations
 
-A tiny model trained on a few million tokens: it knows common syntax and frequent idioms, not
+A small model trained on {t['tokens'] / 1e6:.0f} M tokens: it knows common syntax and frequent idioms, not
 APIs or algorithms. Expect short, plausible completions, often wrong on anything non-trivial.
 """
     with open(os.path.join(model_dir, "MODEL_CARD.md"), "w") as f:

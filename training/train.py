@@ -75,8 +75,11 @@ def main():
     ap.add_argument("--max-steps", type=int)
     ap.add_argument("--batch", type=int)
     ap.add_argument("--lr", type=float)
+    ap.add_argument("--warmup", type=int, help="warm-up steps (default 100)")
     ap.add_argument("--seq-len", type=int)
     ap.add_argument("--python-share", type=float, help="share of Python examples (rest split JS/TS)")
+    ap.add_argument("--t-range", type=float, nargs=2, metavar=("LO", "HI"),
+                    help="per-block mask rates of the adaptation phase (default 0.3 0.8)")
     ap.add_argument("--ar-frac", type=float, help="share of the budget on next-token training only (0: adapt from the start, e.g. after --init)")
     ap.add_argument("--unshifted", action="store_true", help="the first model's objective (for comparison)")
     ap.add_argument("--model", help="JSON ModelConfig fields, e.g. '{\"n_layer\": 8}'")
@@ -93,9 +96,9 @@ def main():
                     help="count --minutes in this process's CPU time (equal-compute comparisons on a shared machine)")
     args = ap.parse_args()
     cfg = tiny_config() if args.tiny else gpu_config() if args.gpu else TrainConfig()
-    for k in ("minutes", "max_steps", "batch", "lr", "seq_len", "threads", "ar_frac"):
+    for k in ("minutes", "max_steps", "batch", "lr", "warmup", "seq_len", "threads", "ar_frac", "t_range"):
         if getattr(args, k) is not None:
-            setattr(cfg, k, getattr(args, k))
+            setattr(cfg, k, tuple(getattr(args, k)) if k == "t_range" else getattr(args, k))
     if args.python_share is not None:
         rest = (1 - args.python_share) / 2
         cfg.lang_weights = {"python": args.python_share, "javascript": rest, "typescript": rest}
@@ -120,6 +123,9 @@ def main():
         init = torch.load(args.init, map_location="cpu", weights_only=False)
         cfg.model = ModelConfig.from_dict(init["model_config"])
     cuda = args.device.startswith("cuda")
+    here = torch.cuda.get_device_name(args.device) if cuda else f"CPU, {cfg.threads} threads"
+    before = ((state or init or {}).get("train_config") or {}).get("device", "")
+    cfg.device = here if before in ("", here) or before.endswith("then " + here) else f"{before}, then {here}"
     cfg.model.fused_attention = cuda
     model = DiffusionCoder(cfg.model).to(args.device)
     opt = make_optimizer(model, cfg, args.device)

@@ -33,6 +33,7 @@ class TrainConfig:
     ckpt_minutes: float = 5.0
     seed: int = 1234
     threads: int = 2
+    device: str = ""            # where the weights were trained (set by train.py; model cards quote it)
 
 
 def tiny_config():

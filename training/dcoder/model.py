@@ -110,6 +110,8 @@ class DiffusionCoder(nn.Module):
 
     def hidden(self, ids, pos, allowed, past=None):
         """ids, pos: [B, T]; allowed: bool [B, 1, T, P+T]; past: [L, 2, B, H, P, D] or None."""
+        if allowed.device != ids.device:  # some kernels (the CPU path, meta) would not notice; CUDA would
+            raise ValueError(f"attention mask on {allowed.device}, tokens on {ids.device}")
         cos, sin = rope_tables(pos, self.cfg.head_dim, self.cfg.rope_base)
         x = self.wte(ids)
         presents = []

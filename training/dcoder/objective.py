@@ -76,11 +76,11 @@ def make_batch(examples, block, sp, rng, shift=True, t_range=(0.3, 0.8), t_fixed
             "first": first, "n_mid": torch.tensor(float(sum(e.mid_len for e in examples)))}
 
 
-def attention_mask(L, nstart=None, nblock=None):
+def attention_mask(L, nstart=None, nblock=None, device=None):
     """The contract of docs/ARCHITECTURE.md, "The attention and layout contract".
     bool [B or 1, 1, L+M, L+M]: clean tokens attend causally; a noisy token attends to the clean
     tokens before its block's start and to every noisy token of its own block."""
-    dev = nstart.device if nstart is not None else None
+    dev = nstart.device if nstart is not None else device
     ar = torch.arange(L, device=dev)
     causal = ar.view(L, 1) >= ar.view(1, L)
     if nstart is None:
@@ -105,7 +105,7 @@ def losses(model, batch):
     last are None for a next-token batch."""
     ar_target = batch["ar_target"]
     L = ar_target.shape[1]
-    allowed = attention_mask(L, batch.get("nstart"), batch.get("nblock"))
+    allowed = attention_mask(L, batch.get("nstart"), batch.get("nblock"), batch["ids"].device)
     h, _ = model.hidden(batch["ids"], batch["pos"], allowed)
     ce_ar = _ce(model, h[:, :L], ar_target)
     ar = ce_ar.sum() / (ar_target >= 0).sum().clamp(min=1)
