@@ -7,6 +7,7 @@ import { EngineClient } from '../../src/client/engineClient';
 import { defaultModelDir, enginePath } from '../../src/defaults';
 import { EngineError, StepEvent } from '../../src/protocol';
 import { ROOT, TINY_MODEL } from '../paths';
+import { bundledPassAt1 } from './quality';
 
 const ENGINE = enginePath(ROOT);
 const MODEL = defaultModelDir(ROOT);
@@ -16,14 +17,14 @@ function client(modelDir = MODEL, extra: Partial<ConstructorParameters<typeof En
 }
 
 /**
- * Quality checks, not plumbing ones, run once the bundled model is good enough to be judged on
- * them (HumanEval single-line pass@1 of at least 5% in its eval.json); skipped visibly before.
+ * Hand-picked cases that a model which writes code gets right. They run once the bundled model
+ * reaches the single-line pass@1 a GPU-trained default is expected to reach (15% in its eval.json);
+ * skipped visibly before. The held-out quality check in quality.test.ts runs from 5%.
  */
 function qualityGate(t: Mocha.Context): void {
-  const evalFile = path.join(MODEL, 'eval.json');
-  const score = fs.existsSync(evalFile) ? JSON.parse(fs.readFileSync(evalFile, 'utf8')).humaneval_single.diffusion['pass@1'] : 0;
-  if (score < 5) {
-    console.log(`      (skipped: the bundled model scores ${score}% single-line pass@1, under the 5% this check needs)`);
+  const score = bundledPassAt1(MODEL);
+  if (score < 15) {
+    console.log(`      (skipped: the bundled model scores ${score}% single-line pass@1, under the 15% this check needs)`);
     t.skip();
   }
 }
