@@ -4,8 +4,8 @@ Usage:
     /usr/bin/python3 training/export.py --ckpt training/runs/main/ckpt.pt [--name NAME]
         [--out models] [--tokenizer training/data/tokenizer.json] [--no-quantize]
 
-Writes models/<name>/: model.onnx (opset 17; int8 weights with activations quantized at run
-time, com.microsoft DynamicQuantizeMatMul, and an int8 embedding table), model.fp32.onnx only
+Writes models/<name>/: model.onnx (opset 17; com.microsoft MatMulNBits with 8-bit weights in
+blocks of 32, activations quantized per token inside the kernel, and an int8 embedding table), model.fp32.onnx only
 with --keep-fp32, tokenizer.json, manifest.json (architecture kind, limits, block size, special
 token ids, I/O names, sha256), weights.pt (fp16 state dict so a later run can continue), and
 parity.json (random inputs with torch's outputs; `node dist/cli.js parity` checks ORT against
@@ -26,6 +26,8 @@ from onnx import helper, numpy_helper, TensorProto
 from dcoder import bpe
 from dcoder.hashing import sha256
 from dcoder.model import DiffusionCoder, ModelConfig, StepGraph
+from dcoder.onnx_builder import ACCURACY_LEVEL
+from dcoder.quantize import BLOCK, block_quantize, rowwise_int8
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_MODEL = json.load(open(os.path.join(ROOT, "src", "defaults.json")))["model"]
@@ -57,24 +59,26 @@ def export_fp32(model, path):
     onnx.checker.check_model(onnx.load(path))
 
 
-def quantize_dq8(src, dst):
-    """MatMul with a constant [K, N] weight -> DynamicQuantizeMatMul with int8 weights and one
-    scale per output column; the embedding Gather -> int8 Gather times a per-row scale."""
+def quantize_int8(src, dst):
+    """MatMul with a constant [K, N] weight -> com.microsoft MatMulNBits: 8-bit weights in blocks of
+    32 along K (quantize.py, the open-model converter's format), activations quantized per token and
+    block inside the kernel, so a token's result does not depend on what else is in the same
+    forward pass (per-tensor dynamic quantization made decodes depend on the cache's history).
+    The embedding Gather -> int8 Gather times a per-row scale."""
     m = onnx.load(src)
     g = m.graph
     inits = {i.name: i for i in g.initializer}
     new_nodes, drop = [], set()
     for node in g.node:
-        w = inits.get(node.input[1]) if node.op_type in ("MatMul", "Gather") and len(node.input) > 1 else None
         if node.op_type == "Gather" and node.input[0] in inits:
             w = inits[node.input[0]]
             W = numpy_helper.to_array(w).astype(np.float32)
             if W.ndim == 2 and W.shape[0] > 1000:
-                scale = np.maximum(np.abs(W).max(axis=1), 1e-8) / 127.0
-                q = np.clip(np.round(W / scale[:, None]), -127, 127).astype(np.int8)
+                q, scale = rowwise_int8(W)
                 base = node.output[0]
                 g.initializer.extend([numpy_helper.from_array(q, w.name + "_q8"),
-                                      numpy_helper.from_array(scale.astype(np.float32), w.name + "_rowscale")])
+                                      numpy_helper.from_array(scale, w.name + "_rowscale"),
+                                      numpy_helper.from_array(np.array([-1], dtype=np.int64), base + "_axes")])
                 new_nodes += [
                     helper.make_node("Gather", [w.name + "_q8", node.input[1]], [base + "_q8"], axis=0),
                     helper.make_node("Cast", [base + "_q8"], [base + "_f"], to=TensorProto.FLOAT),
@@ -82,19 +86,19 @@ def quantize_dq8(src, dst):
                     helper.make_node("Unsqueeze", [base + "_s", base + "_axes"], [base + "_s2"]),
                     helper.make_node("Mul", [base + "_f", base + "_s2"], [base]),
                 ]
-                g.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), base + "_axes"))
                 drop.add(w.name)
                 continue
-        if node.op_type == "MatMul" and w is not None and len(w.dims) == 2:
+        w = inits.get(node.input[1]) if node.op_type == "MatMul" else None
+        if w is not None and len(w.dims) == 2:
             W = numpy_helper.to_array(w).astype(np.float32)
-            scale = np.maximum(np.abs(W).max(axis=0), 1e-8) / 127.0
-            q = np.clip(np.round(W / scale[None, :]), -127, 127).astype(np.int8)
-            g.initializer.extend([numpy_helper.from_array(q, w.name + "_q8"),
-                                  numpy_helper.from_array(scale.astype(np.float32), w.name + "_scale"),
-                                  numpy_helper.from_array(np.zeros(W.shape[1], np.int8), w.name + "_zp")])
-            new_nodes.append(helper.make_node("DynamicQuantizeMatMul",
-                                              [node.input[0], w.name + "_q8", w.name + "_scale", w.name + "_zp"],
-                                              list(node.output), domain="com.microsoft"))
+            K, N = W.shape
+            b, scales, zp = block_quantize(np.ascontiguousarray(W.T), 8)
+            g.initializer.extend([numpy_helper.from_array(b, w.name + "_q"),
+                                  numpy_helper.from_array(scales.reshape(-1), w.name + "_scales"),
+                                  numpy_helper.from_array(zp.reshape(-1), w.name + "_zp")])
+            new_nodes.append(helper.make_node(
+                "MatMulNBits", [node.input[0], w.name + "_q", w.name + "_scales", w.name + "_zp"], list(node.output),
+                domain="com.microsoft", K=K, N=N, bits=8, block_size=BLOCK, accuracy_level=ACCURACY_LEVEL))
             drop.add(w.name)
             continue
         new_nodes.append(node)
@@ -149,7 +153,7 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
     export_fp32(model, fp32)
     final = os.path.join(out, "model.onnx")
     if quantize:
-        quantize_dq8(fp32, final)
+        quantize_int8(fp32, final)
         onnx.checker.check_model(onnx.load(final))
     else:
         shutil.copy(fp32, final)
@@ -175,7 +179,7 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
         "sha256": sha256(final),
         "bytes": os.path.getsize(final),
         "tokenizer": "tokenizer.json",
-        "quantization": "int8 weights per output channel, dynamic int8 activations" if quantize else "none",
+        "quantization": "int8 weights in blocks of 32 (MatMulNBits), int8 activations per token and block; int8 embedding rows" if quantize else "none",
         "params": model.num_params(),
         "architecture": {"n_layer": cfg.n_layer, "n_head": cfg.n_head, "d_model": cfg.d_model,
                          "head_dim": cfg.head_dim, "d_ff": cfg.d_ff, "vocab_size": cfg.vocab_size,

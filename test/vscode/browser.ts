@@ -39,7 +39,8 @@ export async function keystroke(page: Page, key: string, unlike = '', timeoutMs 
       const w = window as unknown as Record<string, unknown>;
       const st = { down: 0, shown: 0, text: '', seen: [] as string[] };
       w.__dc = st;
-      const read = () => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('');
+      // Monaco draws the ghost text's spaces as no-break spaces; the document gets plain ones
+      const read = () => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '').join('').replace(/\u00a0/g, ' ');
       const onKey = () => (st.down ||= performance.now());
       window.addEventListener('keydown', onKey, { capture: true, once: true });
       const obs = new MutationObserver(() => {

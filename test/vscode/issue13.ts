@@ -76,7 +76,7 @@ export function issue13Checks(c: UiContext): [string, () => Promise<void>][] {
   return [
     ['a candidate with a syntax error is not shown, and the status bar counts it', async () => {
       await openFile(page, 'syntax.py');
-      await goTo(page, 1, 16); // after "data = {'a': 1," where the model answers " {"
+      await goTo(page, 1, 16); // after "data = {'a': 1,", where the bundled model's candidate does not parse
       await page.keyboard.press('Alt+\\'); // VS Code's "Trigger Inline Suggestion"
       await page.locator('.statusbar-item', { hasText: 'rejected' }).first().waitFor({ timeout: 10_000 });
       await page.waitForTimeout(300);
