@@ -31,9 +31,11 @@ async function settings(c: UiContext, values: Record<string, unknown>): Promise<
 async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   await page.keyboard.type(name);
-  await page.waitForTimeout(500);
+  // Quick Open searches the workspace first: pressing Enter before the file is listed opens nothing
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
   await page.keyboard.press('Enter');
-  await page.waitForTimeout(800);
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(300);
 }
 
 /** Every text drawn by decorations in the editor's lines (::before and ::after contents). */
