@@ -88,10 +88,10 @@ def add_records(path, hashes, files, args):
     """Already gathered records (JSON lines, e.g. the JS/TS records carried to a GPU machine), deduplicated
     against what is already in; one sources entry per package and licence, as for walked sources."""
     opener = gzip.open if path.endswith(".gz") else open
-    by_pkg = {}
+    by_pkg, n = {}, 0
     with opener(path, "rt") as fh:
         for line in fh:
-            if args.max_files and sum(s["files"] for s in by_pkg.values()) >= args.max_files:
+            if args.max_files and n >= args.max_files:
                 break
             d = json.loads(line)
             h = hashlib.sha1(re.sub(r"\s+", "", d["text"]).encode()).hexdigest()
@@ -103,6 +103,7 @@ def add_records(path, hashes, files, args):
             s = by_pkg.setdefault((d["package"], d["licence"]), {
                 "source": d["package"], "root": os.path.basename(path), "licence": d["licence"],
                 "files": 0, "bytes": 0, "bytes_by_language": {}})
+            n += 1
             s["files"] += 1
             s["bytes"] += len(d["text"])
             s["bytes_by_language"][d["lang"]] = s["bytes_by_language"].get(d["lang"], 0) + len(d["text"])

@@ -47,12 +47,12 @@ GROUPS = (("npm-", "npm packages"), ("debian-python3-", "Debian python3 packages
 def sources_table(src):
     groups = {}
     for s in src["sources"]:
-        key = next((name for prefix, name in GROUPS if s["source"].startswith(prefix)), s["source"])
+        prefix, key = next(((p, name) for p, name in GROUPS if s["source"].startswith(p)), ("", s["source"]))
         g = groups.setdefault((key, s["licence"]), {"n": 0, "files": 0, "bytes": 0, "names": []})
         g["n"] += 1
         g["files"] += s["files"]
         g["bytes"] += s["bytes"]
-        g["names"].append(next((s["source"][len(p):] for p, _ in GROUPS if s["source"].startswith(p)), s["source"]))
+        g["names"].append(s["source"][len(prefix):])
     rows = ["| source | licence | packages | files | MB |", "|---|---|---|---|---|"]
     for (key, lic), g in sorted(groups.items(), key=lambda kv: -kv[1]["bytes"]):
         rows.append(f"| {key} | {lic} | {g['n']} | {g['files']} | {g['bytes'] / 1e6:.1f} |")

@@ -7,7 +7,7 @@ import { EngineClient } from '../../src/client/engineClient';
 import { defaultModelDir, enginePath } from '../../src/defaults';
 import { EngineError, StepEvent } from '../../src/protocol';
 import { ROOT, TINY_MODEL } from '../paths';
-import { bundledPassAt1 } from './quality';
+import { skipUnlessScores } from './quality';
 
 const ENGINE = enginePath(ROOT);
 const MODEL = defaultModelDir(ROOT);
@@ -21,13 +21,7 @@ function client(modelDir = MODEL, extra: Partial<ConstructorParameters<typeof En
  * reaches the single-line pass@1 a GPU-trained default is expected to reach (15% in its eval.json);
  * skipped visibly before. The held-out quality check in quality.test.ts runs from 5%.
  */
-function qualityGate(t: Mocha.Context): void {
-  const score = bundledPassAt1(MODEL);
-  if (score < 15) {
-    console.log(`      (skipped: the bundled model scores ${score}% single-line pass@1, under the 15% this check needs)`);
-    t.skip();
-  }
-}
+const HAND_PICKED_MIN = 15;
 
 const ADD = { prefix: 'def add(a, b):\n    ', suffix: '\n\n\nprint(add(1, 2))\n', mode: 'multi' as const };
 
@@ -47,7 +41,7 @@ describe('engine process on the real model', function () {
   });
 
   it('completes the missing return line of a short function', async function () {
-    qualityGate(this);
+    skipUnlessScores(this, MODEL, HAND_PICKED_MIN);
     const r = await c.infill(ADD);
     assert.match(r.text, /return\b/, JSON.stringify(r));
     assert.ok(r.tokens > 0 && r.forwards > 0 && r.steps >= r.forwards);
@@ -141,7 +135,7 @@ describe('engine process on the real model', function () {
   });
 
   it('autoregressive baseline and diffusion agree on an easy case', async function () {
-    qualityGate(this);
+    skipUnlessScores(this, MODEL, HAND_PICKED_MIN);
     const p = { prefix: 'import numpy as np\nimport os\nimport sys\n\n\ndef main():\n    args = sys.argv[1:]\n    ', suffix: '\n', mode: 'single' as const };
     const d = await c.infill(p);
     const a = await c.infill({ ...p, ar: true });

@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import { EngineClient } from '../../src/client/engineClient';
 import { defaultModelDir, enginePath } from '../../src/defaults';
 import { ROOT } from '../paths';
-import { bundledPassAt1, editSimilarity, heldOutCases, previousLine } from './quality';
+import { editSimilarity, heldOutCases, previousLine, skipUnlessScores } from './quality';
 
 const MODEL = defaultModelDir(ROOT);
 
@@ -13,11 +13,7 @@ describe('bundled model quality on held-out code', function () {
   this.timeout(180000);
   let c: EngineClient;
   before(async function () {
-    const score = bundledPassAt1(MODEL);
-    if (score < 5) {
-      console.log(`      (skipped: the bundled model scores ${score}% single-line pass@1, under the 5% this check needs)`);
-      this.skip();
-    }
+    skipUnlessScores(this, MODEL, 5);
     c = new EngineClient({ enginePath: enginePath(ROOT), modelDir: MODEL, threads: 2, backoffMs: 50 });
     await c.start();
   });

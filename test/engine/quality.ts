@@ -1,5 +1,6 @@
 // What the quality checks read: the bundled model's own HumanEval score (eval.json, written by
-// training/evaluate.py), the held-out bench cases, and the two measures the evaluation uses.
+// training/evaluate.py) and the gate on it, the held-out bench cases, and the two measures the
+// evaluation uses.
 import * as fs from 'fs';
 import * as path from 'path';
 import { ROOT } from '../paths';
@@ -10,6 +11,15 @@ export interface HeldOutCase { id: string; lang: string; kind: 'single' | 'multi
 export function bundledPassAt1(modelDir: string): number {
   const file = path.join(modelDir, 'eval.json');
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).humaneval_single.diffusion['pass@1'] : 0;
+}
+
+/** Skips the test or suite, visibly, while the bundled model scores under `min`% single-line pass@1. */
+export function skipUnlessScores(t: Mocha.Context, modelDir: string, min: number): void {
+  const score = bundledPassAt1(modelDir);
+  if (score < min) {
+    console.log(`      (skipped: the bundled model scores ${score}% single-line pass@1, under the ${min}% this check needs)`);
+    t.skip();
+  }
 }
 
 /** bench/cases.jsonl: middles cut from packages the model never trained on. */
