@@ -120,6 +120,9 @@ export const SERVE = Object.freeze({
   requestTimeoutMs: 30_000,
   /** Requests waiting for the engine before new ones get 503. */
   maxQueue: 32,
+  /** After refusing a body it has not read (413, 401, ...): how long serve keeps reading and dropping
+   * it before closing, so the client reads the answer instead of a reset (RFC 9112 9.6). */
+  lingerMs: 2_000,
   /** Binding beyond loopback requires this environment variable to hold the bearer token. */
   tokenEnv: 'DC_SERVE_TOKEN',
 });

@@ -3,6 +3,9 @@
 // clear 4xx and the server keeps serving: a body over the limit (413), not JSON (400), missing or
 // wrong fields (400), a wrong or missing bearer token (401), an unknown path (404) or method
 // (405); a full queue is 503, a request past its time 504. A client that disconnects cancels.
+// `Expect: 100-continue` gets `100 Continue` only once the token, path, method and declared
+// length pass, so a refused body is never sent; a refusal before the body was read closes the
+// connection after reading and dropping what is left of it (lingeringClose.ts).
 import * as crypto from 'crypto';
 import * as http from 'http';
 import { InfillEngine } from '../client/infillEngine';
@@ -10,6 +13,7 @@ import { SERVE } from '../defaults';
 import { EngineError, InfillResult } from '../protocol';
 import { applyStops, parseFimRequest } from './fimRequest';
 import { completion, finishReason, sseEvent, stateText, streamableText } from './fimResponse';
+import { answerAndClose } from './lingeringClose';
 import { QueueFull, SerialQueue } from './serialQueue';
 
 export const FIM_PATH = '/v1/fim/completions';
@@ -26,6 +30,8 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   requestTimeoutMs?: number;
   maxQueue?: number;
+  /** After a refused body: how long to keep reading it before closing (lingeringClose.ts). */
+  lingerMs?: number;
   log?: (line: string) => void;
 }
 
@@ -48,8 +54,10 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
+const errorBody = (status: number, message: string) => ({ error: { message, code: status } });
+
 function sendError(res: http.ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { error: { message, code: status } });
+  sendJson(res, status, errorBody(status, message));
 }
 
 function tokenOk(header: string | undefined, token: string): boolean {
@@ -58,22 +66,23 @@ function tokenOk(header: string | undefined, token: string): boolean {
   return given.length === want.length && crypto.timingSafeEqual(given, want);
 }
 
-function readBody(req: http.IncomingMessage, limit: number, signal: AbortSignal): Promise<string> {
+/** The body, at most `limit` bytes; `accept` runs once the declared length is within it (100 Continue). */
+function readBody(req: http.IncomingMessage, limit: number, signal: AbortSignal, accept: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) return reject(new HttpError(413, `the body is over ${limit} bytes`));
+    accept();
     const chunks: Buffer[] = [];
     let size = 0;
     const onAbort = () => reject(new HttpError(408, 'the body did not arrive in time'));
     signal.addEventListener('abort', onAbort, { once: true });
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, `the body is over ${limit} bytes`));
-      } else chunks.push(c);
-    });
+      if (size <= limit) return void chunks.push(c);
+      req.off('data', onData);
+      reject(new HttpError(413, `the body is over ${limit} bytes`));
+    };
+    req.on('data', onData);
     req.on('end', () => {
       signal.removeEventListener('abort', onAbort);
       resolve(Buffer.concat(chunks).toString('utf8'));
@@ -86,11 +95,12 @@ export function createServer(o: ServeOptions): http.Server {
   const queue = new SerialQueue(o.maxQueue ?? SERVE.maxQueue);
   const limit = o.maxBodyBytes ?? SERVE.maxBodyBytes;
   const timeoutMs = o.requestTimeoutMs ?? SERVE.requestTimeoutMs;
+  const lingerMs = o.lingerMs ?? SERVE.lingerMs;
   const log = o.log ?? (() => undefined);
   let nextId = 1;
 
-  async function fim(req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal, id: string): Promise<void> {
-    const raw = await readBody(req, limit, signal);
+  async function fim(req: http.IncomingMessage, res: http.ServerResponse, signal: AbortSignal, id: string, expectsContinue: boolean): Promise<void> {
+    const raw = await readBody(req, limit, signal, () => expectsContinue && res.writeContinue());
     let body: unknown;
     try {
       body = JSON.parse(raw);
@@ -131,7 +141,7 @@ export function createServer(o: ServeOptions): http.Server {
     log(`${id}: ${r.tokens} tokens in ${r.ms} ms`);
   }
 
-  return http.createServer((req, res) => {
+  const handle = (req: http.IncomingMessage, res: http.ServerResponse, expectsContinue: boolean) => {
     const id = `cmpl-${nextId++}`;
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(new HttpError(504, `no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -148,14 +158,14 @@ export function createServer(o: ServeOptions): http.Server {
       }
       if (url !== FIM_PATH) throw new HttpError(404, `no such path: ${url}; use POST ${FIM_PATH}`);
       if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-      await fim(req, res, ctl.signal, id);
+      await fim(req, res, ctl.signal, id, expectsContinue);
     };
     run()
       .catch((e) => {
         const reason = ctl.signal.reason;
         if (reason instanceof HttpError) e = reason;
         if (e instanceof HttpError) {
-          if (e.status === 413) res.setHeader('connection', 'close');
+          if (!req.complete) return answerAndClose(req, res, e.status, errorBody(e.status, e.message), lingerMs);
           return sendError(res, e.status, e.message);
         }
         if (e instanceof QueueFull) return sendError(res, 503, `busy: ${e.message}`);
@@ -165,5 +175,8 @@ export function createServer(o: ServeOptions): http.Server {
         sendError(res, 500, (e as Error).message);
       })
       .finally(() => clearTimeout(timer));
-  });
+  };
+  const server = http.createServer((req, res) => handle(req, res, false));
+  server.on('checkContinue', (req, res) => handle(req, res, true));
+  return server;
 }

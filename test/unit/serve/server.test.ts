@@ -1,11 +1,14 @@
 // serve's HTTP layer over a scripted engine: the bearer token, the request timeout, a full queue,
-// requests answered one at a time in order, SSE framing with deltas and [DONE], stop strings.
+// requests answered one at a time in order, SSE framing with deltas and [DONE], stop strings;
+// over raw sockets, `Expect: 100-continue` refused before the body is sent and a chunked body
+// over the limit answered 413 that the client reads whole before the connection closes.
 import * as assert from 'assert';
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { InfillEngine } from '../../../src/client/infillEngine';
 import { EngineError, InfillParams, InfillResult, StepEvent } from '../../../src/protocol';
-import { createServer, ServeOptions } from '../../../src/serve/server';
+import { createServer, FIM_PATH, ServeOptions } from '../../../src/serve/server';
+import { chunk, head, RawConnection } from './rawHttp';
 
 const result = (text: string): InfillResult => ({ text, tokens: 2, steps: 2, forwards: 2, ms: 1, stopReason: 'eom', cacheHit: false, prefillTokens: 5 });
 const step = (tokens: (string | null)[], n: number): StepEvent => ({ step: n, block: 0, tokens, committed: [], confidences: [], forwards: n, ms: n });
@@ -82,5 +85,76 @@ describe('serve HTTP layer', () => {
     const rs = await Promise.all(['1', '2', '3'].map((p, i) => new Promise((r) => setTimeout(r, i * 5)).then(() => fim({ prompt: p }))));
     assert.deepStrictEqual(rs.map((r) => r.status), [200, 200, 503]);
     assert.deepStrictEqual(order, ['1', '2']);
+  });
+
+  describe('a body the server refuses', () => {
+    const json = { 'content-type': 'application/json' };
+
+    it('with Expect: 100-continue and a declared length over the limit: 413 at once, no 100 Continue, the body never sent', async () => {
+      await start({ maxBodyBytes: 1024 });
+      const c = new RawConnection(url);
+      await c.write(head(FIM_PATH, { ...json, 'content-length': 10_000_000, expect: '100-continue' }));
+      const r = await c.response();
+      assert.deepStrictEqual(r.statusLines, ['HTTP/1.1 413 Payload Too Large']);
+      assert.strictEqual(r.headers.connection, 'close');
+      assert.match(JSON.parse(r.body).error.message, /over 1024 bytes/);
+      c.socket.end();
+      assert.strictEqual(await c.closed, undefined);
+    });
+
+    it('with Expect: 100-continue and no token: 401 without 100 Continue', async () => {
+      await start({ token: 's3cret' });
+      const c = new RawConnection(url);
+      await c.write(head(FIM_PATH, { ...json, 'content-length': 13, expect: '100-continue' }));
+      const r = await c.response();
+      assert.deepStrictEqual(r.statusLines, ['HTTP/1.1 401 Unauthorized']);
+      c.socket.end();
+      await c.closed;
+    });
+
+    it('with Expect: 100-continue and a body within the limit: 100 Continue, then the answer', async () => {
+      await start({});
+      const c = new RawConnection(url);
+      const body = JSON.stringify({ prompt: 'x' });
+      await c.write(head(FIM_PATH, { ...json, 'content-length': body.length, expect: '100-continue' }));
+      for (let i = 0; i < 100 && !c.text.includes('\r\n\r\n'); i++) await new Promise((r) => setTimeout(r, 10));
+      assert.strictEqual(c.text, 'HTTP/1.1 100 Continue\r\n\r\n');
+      await c.write(body);
+      const r = await c.response();
+      assert.deepStrictEqual(r.statusLines, ['HTTP/1.1 100 Continue', 'HTTP/1.1 200 OK']);
+      assert.strictEqual(JSON.parse(r.body).choices[0].text, 'a + b');
+      c.socket.end();
+    });
+
+    it('chunked, over the limit, written whole before reading: the client reads the 413, then a clean close', async () => {
+      await start({ maxBodyBytes: 1024 });
+      const c = new RawConnection(url);
+      await c.write(head(FIM_PATH, { ...json, 'transfer-encoding': 'chunked' }));
+      const piece = chunk('a'.repeat(64 * 1024));
+      for (let i = 0; i < 64; i++) await c.write(piece); // 4 MiB, far past the limit
+      await c.write('0\r\n\r\n');
+      const r = await c.response();
+      assert.deepStrictEqual(r.statusLines, ['HTTP/1.1 413 Payload Too Large']);
+      assert.strictEqual(r.headers.connection, 'close');
+      assert.match(JSON.parse(r.body).error.message, /over 1024 bytes/);
+      assert.strictEqual(await c.closed, undefined, 'the server closed without a reset');
+    });
+
+    it('a client that never stops sending is cut off after lingerMs, the 413 read first', async () => {
+      await start({ maxBodyBytes: 1024, lingerMs: 200 });
+      const c = new RawConnection(url);
+      await c.write(head(FIM_PATH, { ...json, 'transfer-encoding': 'chunked' }));
+      const piece = chunk('a'.repeat(16 * 1024));
+      const t0 = Date.now();
+      let sent = 0;
+      while (!c.socket.destroyed && Date.now() - t0 < 5000) {
+        await c.write(piece).catch(() => undefined);
+        sent++;
+        if (sent % 16 === 0) await new Promise((r) => setTimeout(r, 5));
+      }
+      await c.closed;
+      assert.ok(Date.now() - t0 < 3000, `closed after ${Date.now() - t0} ms`);
+      assert.match(c.text, /^HTTP\/1\.1 413 Payload Too Large\r\n[\s\S]*over 1024 bytes/);
+    });
   });
 });
