@@ -4,12 +4,21 @@
 /**
  * 2: InfillParams.maxSteps became stepBudget. 3: LoadParams.device/dualCache, ModelInfo.device,
  * InfillParams.middleLength. 4: InfillParams.alternatives, InfillResult.alternatives.
+ * 5: InfillParams.decode replaces `ar`; InfillResult.confidence, verifyPasses.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export type InfillMode = 'single' | 'multi' | 'auto';
 /** How a natural-layout model's middle length is set: read from the model first (`probe`), or the cap (`fixed`). */
 export type MiddleLength = 'probe' | 'fixed';
+/**
+ * How the middle is decoded: `verified` drafts blocks by diffusion and keeps exactly what greedy
+ * next-token decoding of the same weights writes (models with shifted logits and a K/V cache;
+ * others decode by `threshold`); `threshold` shows the diffusion decode itself; `ar` is greedy
+ * next-token decoding, one token per forward pass.
+ */
+export type DecodeMode = 'verified' | 'threshold' | 'ar';
+export const DECODE_MODES: readonly DecodeMode[] = ['verified', 'threshold', 'ar'];
 export type StopReason = 'eom' | 'newline' | 'maxTokens' | 'contextFull';
 
 export interface InfillParams {
@@ -25,8 +34,8 @@ export interface InfillParams {
   threshold?: number;
   /** With the threshold policy: finish each block within this many steps (0 = no budget; default: DECODE). */
   stepBudget?: number;
-  /** Autoregressive baseline: block size 1, one token per forward pass, same weights. */
-  ar?: boolean;
+  /** Default: DECODE in defaults.ts. */
+  decode?: DecodeMode;
   /**
    * Produce exactly maxTokens tokens: <eom> and the line-end stop are off (benchmarks compare
    * decoders at matched output with it; completions never set it).
@@ -70,6 +79,13 @@ export interface InfillResult {
   cacheHit: boolean;
   /** Context tokens computed for this request (0 on a full hit). */
   prefillTokens: number;
+  /**
+   * How sure the model is of `text`: the lowest probability any of its tokens was committed
+   * with (1 for an empty text). Remote engines leave it out.
+   */
+  confidence?: number;
+  /** Verified drafts: the forward passes that checked a draft (the rest only drafted). */
+  verifyPasses?: number;
   /** With InfillParams.alternatives: the other candidates' texts, as `text` is finished (may repeat it or each other). */
   alternatives?: string[];
 }

@@ -75,10 +75,12 @@ def decode_case(model, man, pieces, case):
     sp = man["special_tokens"]
     o = case["options"]
     runner = RUNNERS[case.get("runner", "causal")](model)
-    return decode(runner, case["context"], vocab_size=model.cfg.vocab_size, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
+    r = decode(runner, case["context"], vocab_size=model.cfg.vocab_size, mask_id=sp["mask"], eom_id=sp["eom"], max_tokens=o["max_tokens"],
                   block_size=o["block_size"], policy=tuple(o["policy"]), single_line=o["single_line"],
                   pieces=pieces, max_position=man["max_context"], shift=o["shift"],
-                  banned=sorted(v for k, v in sp.items() if k != "eom"), first_allowed=o.get("first_allowed"))
+                  banned=sorted(v for k, v in sp.items() if k != "eom"), first_allowed=o.get("first_allowed"),
+                  verified=o.get("verified", False))
+    return {k: v for k, v in r.items() if k != "probs"}
 
 
 def main():
@@ -114,7 +116,11 @@ def main():
                dict(block_size=8, policy=["threshold", 0.99, 3], single_line=False, max_tokens=16, shift=True),
                # the unshifted convention (converted or older models) stays covered
                dict(block_size=4, policy=["threshold", 0.9], single_line=False, max_tokens=12, shift=False),
-               dict(block_size=8, policy=["steps", 4], single_line=False, max_tokens=16, shift=False)]
+               dict(block_size=8, policy=["steps", 4], single_line=False, max_tokens=16, shift=False),
+               # verified drafts: greedy next-token output (the block_size=1 case's tokens) in fewer passes
+               dict(block_size=4, policy=["steps", 1], single_line=False, max_tokens=12, shift=True, verified=True),
+               dict(block_size=8, policy=["threshold", 0.5, 2], single_line=True, max_tokens=16, shift=True, verified=True),
+               dict(block_size=1, policy=["threshold", 0.9], single_line=True, max_tokens=16, shift=True)]
     for prefix, suffix in prompts:
         ctx = [sp["fim_suffix"]] + tok.encode(suffix) + [sp["fim_prefix"]] + tok.encode(prefix) + [sp["fim_middle"]]
         for o in options:
@@ -125,6 +131,8 @@ def main():
     allowed = [i for i, p in enumerate(pieces) if p.startswith("re")]
     case = {"context": ctx, "options": dict(block_size=4, policy=["threshold", 0.9], single_line=False,
                                             max_tokens=6, shift=True, first_allowed=allowed)}
+    cases.append({**case, "expected": decode_case(model, man, pieces, case)})
+    case = {"context": ctx, "options": {**case["options"], "verified": True, "policy": ["steps", 1]}}
     cases.append({**case, "expected": decode_case(model, man, pieces, case)})
     # the bidirectional runner (full attention, no cache) on the same model and contexts
     for c in [cases[i] for i in (0, 1, 2, 4, 6, 7)]:

@@ -1,7 +1,8 @@
 // `npm run bench`: end-to-end latency of the engine child process on fixed held-out cases
-// (bench/cases.jsonl), diffusion and the autoregressive baseline on the same weights in the
-// same run: free-running (each decoder stops where it likes) and at matched output (both produce
-// exactly the reference middle's token count); then the remote path through `serve` on loopback
+// (bench/cases.jsonl), the three decodes on the same weights in the same run (verified drafts,
+// the diffusion decode by threshold, greedy next-token AR): free-running (each stops where it
+// likes; verified and AR write the same text) and at matched output (each produces exactly the
+// reference middle's token count); then the remote path through `serve` on loopback
 // (remotePath.ts), the cost of several candidates (alternativesBench.ts) and of the parser check
 // (syntaxBench.ts). Prints a table, then one JSON line. `--model DIR` runs the per-step bench of
 // steps.ts on that model instead; `--syntax` and `--alternatives` run only those parts.
@@ -11,7 +12,7 @@ import { EngineClient } from '../client/engineClient';
 import { BENCH_THREADS, DECODE, defaultModelDir, enginePath, packageRoot } from '../defaults';
 import { readModelFolder } from '../engine/manifest';
 import { CodeTokenizer } from '../engine/tokenizer';
-import { InfillParams, InfillResult } from '../protocol';
+import { DecodeMode, InfillParams, InfillResult } from '../protocol';
 import { alternativesBench, alternativesSummary, printAlternatives } from './alternativesBench';
 import { remotePath } from './remotePath';
 import { printSyntax, syntaxBench } from './syntaxBench';
@@ -32,6 +33,16 @@ interface Sample {
   r: InfillResult;
 }
 
+const DECODERS: readonly DecodeMode[] = ['verified', 'threshold', 'ar'];
+
+type Typing = Awaited<ReturnType<typeof typing>>;
+interface Runs {
+  s: Typing;
+  m: Typing;
+  sx: Sample[];
+  mx: Sample[];
+}
+
 interface Summary {
   n: number;
   p50_ms: number;
@@ -39,6 +50,8 @@ interface Summary {
   forwards_per_token: number;
   tokens_per_s: number;
   mean_tokens: number;
+  /** Verified drafts: tokens kept per verifying pass. */
+  tokens_per_verify?: number;
 }
 
 function summarize(xs: Sample[]): Summary {
@@ -53,6 +66,7 @@ function summarize(xs: Sample[]): Summary {
     forwards_per_token: r(forwards / Math.max(1, tokens), 3),
     tokens_per_s: r((tokens / ms) * 1000),
     mean_tokens: r(tokens / xs.length),
+    ...(xs.some((x) => x.r.verifyPasses) && { tokens_per_verify: r(tokens / xs.reduce((a, x) => a + (x.r.verifyPasses ?? 0), 0), 2) }),
   };
 }
 
@@ -63,7 +77,7 @@ async function timed(c: EngineClient, p: InfillParams): Promise<Sample> {
 }
 
 /** The user types the last `typed` characters of the prefix one by one. */
-async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number): Promise<{ warm: Sample[]; cold: Sample[]; hits: number; lookups: number }> {
+async function typing(c: EngineClient, cases: Case[], decode: DecodeMode, typed: number): Promise<{ warm: Sample[]; cold: Sample[]; hits: number; lookups: number }> {
   const warm: Sample[] = [];
   const cold: Sample[] = [];
   let hits = 0;
@@ -72,7 +86,7 @@ async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number
     const mode = k.kind;
     const maxTokens = mode === 'single' ? DECODE.singleLineMaxTokens : DECODE.maxTokens;
     for (let cut = typed; cut >= 0; cut--) {
-      const s = await timed(c, { prefix: k.prefix.slice(0, k.prefix.length - cut), suffix: k.suffix, mode, maxTokens, ar });
+      const s = await timed(c, { prefix: k.prefix.slice(0, k.prefix.length - cut), suffix: k.suffix, mode, maxTokens, decode });
       if (cut === typed) cold.push(s);
       else {
         warm.push(s);
@@ -84,14 +98,14 @@ async function typing(c: EngineClient, cases: Case[], ar: boolean, typed: number
   return { warm, cold, hits, lookups };
 }
 
-/** Both decoders produce exactly the reference middle's token count, from the same cached context. */
-async function matched(c: EngineClient, cases: Case[], tok: CodeTokenizer, ar: boolean): Promise<Sample[]> {
+/** Every decoder produces exactly the reference middle's token count, from the same cached context. */
+async function matched(c: EngineClient, cases: Case[], tok: CodeTokenizer, decode: DecodeMode): Promise<Sample[]> {
   const out: Sample[] = [];
   for (const k of cases) {
     const middle = k.kind === 'single' ? k.middle.replace(/\n$/, '') : k.middle;
     const p: InfillParams = { prefix: k.prefix, suffix: k.suffix, mode: k.kind, maxTokens: Math.max(1, tok.encode(middle).length), exactTokens: true };
-    await c.infill({ ...p, ar: !ar }); // the context is cached before the timed request, for either decoder
-    out.push(await timed(c, { ...p, ar }));
+    await c.infill({ ...p, maxTokens: 1 }); // the context is cached before the timed request, for every decoder
+    out.push(await timed(c, { ...p, decode }));
   }
   return out;
 }
@@ -135,66 +149,64 @@ async function main(): Promise<void> {
   const readyMs = performance.now() - t0;
   const single = cases.filter((k) => k.kind === 'single');
   const multi = cases.filter((k) => k.kind === 'multi');
-  // one untimed pass so both decoders start equally warm
-  await typing(c, cases.slice(0, 2), false, 1);
-  await typing(c, cases.slice(0, 2), true, 1);
-  const ds = await typing(c, single, false, 5);
-  const as = await typing(c, single, true, 5);
-  const dm = await typing(c, multi, false, 3);
-  const am = await typing(c, multi, true, 3);
-  const dsx = await matched(c, single, tok, false);
-  const asx = await matched(c, single, tok, true);
-  const dmx = await matched(c, multi, tok, false);
-  const amx = await matched(c, multi, tok, true);
+  // one untimed pass so every decoder starts equally warm
+  for (const d of DECODERS) await typing(c, cases.slice(0, 2), d, 1);
+  const runs = new Map<DecodeMode, Runs>();
+  for (const d of DECODERS) {
+    const s = await typing(c, single, d, 5);
+    const m = await typing(c, multi, d, 3);
+    runs.set(d, { s, m, sx: await matched(c, single, tok, d), mx: await matched(c, multi, tok, d) });
+  }
+  const run = (d: DecodeMode) => runs.get(d) as Runs;
   const rss = (await c.status()).stats.rssMb;
   const alts = await alternativesBench(c, cases);
   const remote = await remotePath(c, single, 3, 4);
   const syntax = await syntaxBench();
   c.dispose();
 
-  const rows: [string, Summary][] = [
-    ['diffusion single-line (typing)', summarize(ds.warm)],
-    ['diffusion multi-line (typing)', summarize(dm.warm)],
-    ['diffusion single-line (cold, 1.5 KB)', summarize(ds.cold)],
-    ['AR single-line (typing)', summarize(as.warm)],
-    ['AR multi-line (typing)', summarize(am.warm)],
-    ['AR single-line (cold)', summarize(as.cold)],
-    ['diffusion single-line (matched output)', summarize(dsx)],
-    ['AR single-line (matched output)', summarize(asx)],
-    ['diffusion multi-line (matched output)', summarize(dmx)],
-    ['AR multi-line (matched output)', summarize(amx)],
-  ];
+  const rows: [string, Summary][] = DECODERS.flatMap((d): [string, Summary][] => [
+    [`${d} single-line (typing)`, summarize(run(d).s.warm)],
+    [`${d} multi-line (typing)`, summarize(run(d).m.warm)],
+    [`${d} single-line (cold, 1.5 KB)`, summarize(run(d).s.cold)],
+    [`${d} single-line (matched output)`, summarize(run(d).sx)],
+    [`${d} multi-line (matched output)`, summarize(run(d).mx)],
+  ]);
+  const row = (name: string) => (rows.find(([n]) => n === name) as [string, Summary])[1];
   const w = Math.max(...rows.map(([n]) => n.length));
   console.log(`model ${info.name} (${(info.params / 1e6).toFixed(1)} M params, ${info.kind}, block ${info.blockSize}), ${threads} threads, ${cases.length} cases`);
-  console.log(`${'scenario'.padEnd(w)} |    n | p50 ms | p95 ms | fwd/token | tok/s | tokens`);
-  console.log(`${'-'.repeat(w)}-|------|--------|--------|-----------|-------|-------`);
+  console.log(`${'scenario'.padEnd(w)} |    n | p50 ms | p95 ms | fwd/token | tok/s | tokens | tok/verify`);
+  console.log(`${'-'.repeat(w)}-|------|--------|--------|-----------|-------|--------|-----------`);
   for (const [name, s] of rows) {
-    console.log(`${name.padEnd(w)} | ${String(s.n).padStart(4)} | ${String(s.p50_ms).padStart(6)} | ${String(s.p95_ms).padStart(6)} | ${String(s.forwards_per_token).padStart(9)} | ${String(s.tokens_per_s).padStart(5)} | ${String(s.mean_tokens).padStart(6)}`);
+    console.log(`${name.padEnd(w)} | ${String(s.n).padStart(4)} | ${String(s.p50_ms).padStart(6)} | ${String(s.p95_ms).padStart(6)} | ${String(s.forwards_per_token).padStart(9)} | ${String(s.tokens_per_s).padStart(5)} | ${String(s.mean_tokens).padStart(6)} | ${String(s.tokens_per_verify ?? '').padStart(10)}`);
   }
+  const same = single.filter((_, i) => run('verified').sx[i].r.text === run('ar').sx[i].r.text).length;
+  console.log(`verified and AR at matched output, single-line: the same text in ${same} of ${single.length} cases`);
   const q = (xs: number[], p: number) => Math.round(quantile(xs, p) * 10) / 10;
   console.log(
     `remote path (serve on 127.0.0.1, fim-api, single-line, ${remote.remote_ms.length} requests): p50 ${q(remote.remote_ms, 0.5)} ms, p95 ${q(remote.remote_ms, 0.95)} ms; ` +
       `child process directly: p50 ${q(remote.direct_ms, 0.5)} ms, p95 ${q(remote.direct_ms, 0.95)} ms; same text ${remote.same_text}/${remote.remote_ms.length}`,
   );
   console.log(`4 concurrent clients: ${remote.concurrent_rps.toFixed(1)} requests/s, p50 ${q(remote.concurrent_ms, 0.5)} ms, p95 ${q(remote.concurrent_ms, 0.95)} ms`);
-  const pick = (s: Summary) => ({ p50_ms: s.p50_ms, p95_ms: s.p95_ms, forwards_per_token: s.forwards_per_token, tokens_per_s: s.tokens_per_s });
+  const pick = (s: Summary) => ({ p50_ms: s.p50_ms, p95_ms: s.p95_ms, forwards_per_token: s.forwards_per_token, tokens_per_s: s.tokens_per_s, ...(s.tokens_per_verify && { tokens_per_verify: s.tokens_per_verify }) });
   const r2 = (v: number) => Math.round(v * 100) / 100;
   const out = {
-    single_line: pick(rows[0][1]),
-    multi_line: pick(rows[1][1]),
-    cold_single_line: pick(rows[2][1]),
-    ar_single_line: pick(rows[3][1]),
-    ar_multi_line: pick(rows[4][1]),
-    speedup_single: r2(rows[7][1].p50_ms / rows[6][1].p50_ms),
-    speedup_multi: r2(rows[9][1].p50_ms / rows[8][1].p50_ms),
-    speedup_single_free_running: r2(rows[3][1].p50_ms / rows[0][1].p50_ms),
-    speedup_multi_free_running: r2(rows[4][1].p50_ms / rows[1][1].p50_ms),
-    matched_tokens_single: rows[6][1].mean_tokens,
-    matched_tokens_multi: rows[8][1].mean_tokens,
+    default_decode: DECODE.mode,
+    single_line: pick(row(`${DECODE.mode} single-line (typing)`)),
+    multi_line: pick(row(`${DECODE.mode} multi-line (typing)`)),
+    cold_single_line: pick(row(`${DECODE.mode} single-line (cold, 1.5 KB)`)),
+    ...Object.fromEntries(
+      DECODERS.map((d) => [d, { single_line: pick(row(`${d} single-line (typing)`)), multi_line: pick(row(`${d} multi-line (typing)`)), matched_single: pick(row(`${d} single-line (matched output)`)), matched_multi: pick(row(`${d} multi-line (matched output)`)) }]),
+    ),
+    verified_speedup_over_ar_matched_single: r2(row('ar single-line (matched output)').p50_ms / row('verified single-line (matched output)').p50_ms),
+    verified_speedup_over_ar_matched_multi: r2(row('ar multi-line (matched output)').p50_ms / row('verified multi-line (matched output)').p50_ms),
+    verified_tokens_per_verify_matched_multi: row('verified multi-line (matched output)').tokens_per_verify,
+    verified_same_text_as_ar_matched_single: `${same}/${single.length}`,
+    matched_tokens_single: row('ar single-line (matched output)').mean_tokens,
+    matched_tokens_multi: row('ar multi-line (matched output)').mean_tokens,
     load_ms: info.loadMs,
     ready_ms: Math.round(readyMs),
     rss_mb: rss,
-    context_cache_hit_rate: r2((ds.hits + dm.hits) / Math.max(1, ds.lookups + dm.lookups)),
+    context_cache_hit_rate: r2((run(DECODE.mode).s.hits + run(DECODE.mode).m.hits) / Math.max(1, run(DECODE.mode).s.lookups + run(DECODE.mode).m.lookups)),
     remote_single_line: { p50_ms: q(remote.remote_ms, 0.5), p95_ms: q(remote.remote_ms, 0.95) },
     remote_overhead_p50_ms: r2(quantile(remote.remote_ms, 0.5) - quantile(remote.direct_ms, 0.5)),
     remote_concurrent_4: { requests_per_s: r2(remote.concurrent_rps), p95_ms: q(remote.concurrent_ms, 0.95) },

@@ -1,7 +1,7 @@
 // Command-line argument parsing for `diffusion-coder` (pure, unit-tested).
 import { grammarFor } from '../completion/syntax/grammars';
 import { SERVE } from '../defaults';
-import { InfillMode, MiddleLength } from '../protocol';
+import { DECODE_MODES, DecodeMode, InfillMode, MiddleLength } from '../protocol';
 
 export interface InfillArgs {
   command: 'infill';
@@ -9,7 +9,8 @@ export interface InfillArgs {
   at?: { line: number; col: number };
   jsonl: boolean;
   showSteps: boolean;
-  ar: boolean;
+  /** Absent: the engine's default (DECODE.mode). */
+  decode?: DecodeMode;
   mode: InfillMode;
   maxTokens?: number;
   threshold?: number;
@@ -67,7 +68,10 @@ export const USAGE = `usage:
                                               --public and a bearer token in $${SERVE.tokenEnv})
 options:
   --show-steps        animate the denoising (in place on a terminal, one line per step otherwise)
-  --ar                autoregressive baseline (one token per forward pass, same weights)
+  --decode D          verified (diffusion drafts kept only where greedy next-token decoding agrees:
+                      its exact output in fewer passes; the default), threshold (the diffusion decode
+                      itself) or ar (greedy next-token decoding, one token per forward pass)
+  --ar                the same as --decode ar
   --mode M            single | multi | auto (default auto)
   --max-tokens N      upper bound on middle tokens (1 to the model's max_middle)
   --threshold P       confidence-threshold unmasking (default 0.7, within 4 steps per block)
@@ -106,13 +110,19 @@ export function parseArgs(argv: string[]): CliArgs {
   if (command === 'serve') return parseServe(rest);
   if (command === 'convert') return parseConvert(rest);
   if (command !== 'infill') throw new UsageError(`unknown command "${command}"`);
-  const a: InfillArgs = { command: 'infill', jsonl: false, showSteps: false, ar: false, mode: 'auto' };
+  const a: InfillArgs = { command: 'infill', jsonl: false, showSteps: false, mode: 'auto' };
   for (let i = 0; i < rest.length; i++) {
     const t = rest[i];
     switch (t) {
       case '--jsonl': a.jsonl = true; break;
       case '--show-steps': a.showSteps = true; break;
-      case '--ar': a.ar = true; break;
+      case '--ar': a.decode = 'ar'; break;
+      case '--decode': {
+        const v = rest[++i];
+        if (!DECODE_MODES.includes(v as DecodeMode)) throw new UsageError(`--decode must be ${DECODE_MODES.join(', ')}`);
+        a.decode = v as DecodeMode;
+        break;
+      }
       case '--at': {
         const m = /^(\d+):(\d+)$/.exec(rest[++i] ?? '');
         if (!m || +m[1] < 1 || +m[2] < 1) throw new UsageError('--at needs LINE:COL (1-based), e.g. --at 12:5');

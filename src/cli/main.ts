@@ -38,7 +38,7 @@ async function middleLimit(c: EngineClient, a: InfillArgs): Promise<number> {
 }
 
 function requestOf(a: InfillArgs, prefix: string, suffix: string): InfillParams {
-  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, stepBudget: a.maxSteps, steps: a.steps, ar: a.ar, middleLength: a.middleLength };
+  return { prefix, suffix, mode: a.mode, maxTokens: a.maxTokens, threshold: a.threshold, stepBudget: a.maxSteps, steps: a.steps, decode: a.decode, middleLength: a.middleLength };
 }
 
 async function infillFile(a: InfillArgs): Promise<void> {
@@ -86,7 +86,7 @@ async function infillJsonl(a: InfillArgs): Promise<number> {
       try {
         const r = await c.infill(p);
         const checked = syntax && { ...(await syntax.check(req.prefix, req.suffix, r.text, p.mode)), raw: r.text };
-        out({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit, ...checked });
+        out({ id: req.id, text: r.text, tokens: r.tokens, steps: r.steps, forwards: r.forwards, ms: r.ms, stopReason: r.stopReason, cacheHit: r.cacheHit, confidence: r.confidence, ...checked });
       } catch (e) {
         failed++;
         out({ id: req.id, line, error: `line ${line}: ${(e as Error).message}` });

@@ -2,7 +2,7 @@
 // cancellable engine call whose result is post-processed, parser-checked (when the request
 // carries a check) and cached; then, while the user is idle, its alternatives
 // (alternatives.ts). No editor dependency.
-import { EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
+import { DecodeMode, EngineError, InfillParams, InfillResult, StepEvent } from '../protocol';
 import { AlternativesFetcher } from './alternatives';
 import { CompletionCache } from './cache';
 import { Debouncer } from './debounce';
@@ -16,8 +16,11 @@ export type EngineFn = (params: InfillParams, signal: AbortSignal, onStep?: (s: 
 export interface CompleterSettings {
   debounceMs: number;
   maxTokens: number;
+  decode?: DecodeMode;
   steps?: number;
   threshold?: number;
+  /** Ghost text whose confidence (InfillResult.confidence) is below this is held back (0 or absent: none is). */
+  minConfidence?: number;
   /** Alternatives asked for after the first candidate (0 or absent: none). */
   alternatives?: number;
 }
@@ -43,6 +46,8 @@ export type CompletionOutcome =
       mode: LineMode;
       /** The engine's result when source is 'engine'. */
       result?: InfillResult;
+      /** The engine's candidate was held back: its confidence was below minConfidence. */
+      heldBack?: boolean;
       /** The parser check's verdict on the engine's candidate, when it was checked. */
       syntax?: Verdict;
       /** Other candidates for the place, when already computed. */
@@ -50,6 +55,9 @@ export type CompletionOutcome =
       /** From the call to the outcome, debounce included. */
       ms: number;
     };
+
+/** True when a confidence is known and below the gate (remote engines report none: never held back). */
+export const belowGate = (confidence: number | undefined, min: number | undefined) => confidence !== undefined && !!min && confidence < min;
 
 const isCancel = (e: unknown) => e instanceof EngineError && (e.code === 'cancelled' || e.code === 'superseded');
 
@@ -89,13 +97,15 @@ export class Completer {
       const out = await this.debouncer.run((sig) => this.engine(params, sig, req.onStep), signal);
       if (out.cancelled) return { kind: 'cancelled' };
       let text = postprocess(out.value.text, { prefix: req.prefix, suffix: req.suffix, mode, indent: req.indent });
+      const heldBack = text !== '' && belowGate(out.value.confidence, this.settings(req.languageId).minConfidence);
+      if (heldBack) text = '';
       const syntax = text && req.check ? await req.check(text) : undefined;
       if (signal?.aborted) return { kind: 'cancelled' };
       if (syntax?.kind === 'trim') text = syntax.text;
       if (syntax?.kind === 'reject') text = '';
       this.cache.set(req.prefix, req.suffix, text);
       if (text) this.others.whenIdle(req, this.paramsOf(req, true));
-      return { kind: 'completion', text, source: 'engine', mode, result: out.value, syntax, ms: performance.now() - t0 };
+      return { kind: 'completion', text, source: 'engine', mode, result: out.value, ...(heldBack && { heldBack }), syntax, ms: performance.now() - t0 };
     } catch (e) {
       if (isCancel(e)) return { kind: 'cancelled' };
       throw e;
@@ -116,6 +126,7 @@ export class Completer {
       languageId: req.languageId,
       maxTokens: s.maxTokens,
       mode: decideMode(req.prefix, req.suffix),
+      decode: s.decode,
       steps: s.steps,
       threshold: s.threshold,
     };

@@ -60,21 +60,75 @@ export interface DecodeStep {
 
 export interface DecodeResult {
   tokens: number[];
+  /** Per token, the probability it was committed with (greedy's for `ar` and verified drafts). */
+  probs: number[];
   steps: number;
   forwards: number;
   stopReason: StopReason;
+  /** Verified drafts (verified.ts): the passes that checked a draft. */
+  verifyPasses?: number;
+}
+
+/** Whether `token`, the middle's first when `first`, ends a single line (healed characters of a line break excluded). */
+export function lineEnds(o: DecodeOptions, token: number, first: boolean): boolean {
+  // the middle's first token carries the healed characters (a healed line break) before its own text
+  const text = first ? o.pieces[token]?.slice(o.healedChars ?? 0) : o.pieces[token];
+  return !!text?.includes('\n');
 }
 
 /** The first committed <eom> (or newline in single-line mode) ends the block's useful part. */
-function blockEnd(block: number[], done: boolean[], o: DecodeOptions, first: boolean): { horizon: number; stop?: StopReason } {
+export function blockEnd(block: number[], done: boolean[], o: DecodeOptions, first: boolean): { horizon: number; stop?: StopReason } {
   for (let i = 0; i < block.length; i++) {
     if (!done[i]) continue;
     if (block[i] === o.eomId) return { horizon: i + 1, stop: 'eom' };
-    // the middle's first token carries the healed characters (a healed line break) before its own text
-    const text = first && i === 0 ? o.pieces[block[i]]?.slice(o.healedChars ?? 0) : o.pieces[block[i]];
-    if (o.singleLine && text?.includes('\n')) return { horizon: i + 1, stop: 'newline' };
+    if (o.singleLine && lineEnds(o, block[i], first && i === 0)) return { horizon: i + 1, stop: 'newline' };
   }
   return { horizon: block.length };
+}
+
+/**
+ * One denoising step on a block: from its rows (one per position, shifted already), the best
+ * allowed token of each undecided position before `horizon` (<eom> only at the leftmost), and
+ * the policy's picks committed into `block`, `done` and `probs`. `outLen` tokens precede the block.
+ */
+export function commitStep(rows: Float32Array, st: BlockState, o: DecodeOptions, outLen: number, blockSteps: number): Candidate[] {
+  const V = rows.length / st.block.length;
+  const cands: Candidate[] = [];
+  const leftmost = st.done.indexOf(false);
+  for (let i = 0; i < st.horizon; i++) {
+    if (st.done[i]) continue;
+    const allowed = outLen === 0 && i === 0 && o.firstAllowed ? o.firstAllowed : o.allowed;
+    const b = bestToken(rows, i * V, V, allowed);
+    // <eom> waits until everything before it is decided
+    if (b.token === o.eomId && i !== leftmost) continue;
+    cands.push({ index: i, token: b.token, prob: b.prob });
+  }
+  const picks = chooseCommits(cands, o.policy, blockSteps);
+  for (const c of picks) {
+    st.block[c.index] = c.token;
+    st.done[c.index] = true;
+    st.probs[c.index] = c.prob;
+  }
+  ({ horizon: st.horizon, stop: st.stop } = blockEnd(st.block, st.done, o, outLen === 0));
+  return picks;
+}
+
+/** A block being denoised: its tokens (masks where undecided), what is decided, and where it ends. */
+export interface BlockState {
+  block: number[];
+  done: boolean[];
+  probs: number[];
+  horizon: number;
+  stop?: StopReason;
+}
+
+export function newBlock(B: number, maskId: number): BlockState {
+  return { block: new Array(B).fill(maskId), done: new Array(B).fill(false), probs: new Array(B).fill(0), horizon: B };
+}
+
+/** True while a position before the horizon is undecided. */
+export function unsettled(st: BlockState): boolean {
+  return st.done.slice(0, st.horizon).some((d) => !d);
 }
 
 /**
@@ -82,7 +136,7 @@ function blockEnd(block: number[], done: boolean[], o: DecodeOptions, first: boo
  * one position earlier; the row before the block (the anchor) comes from this step when the
  * step ran it, else from the block's first step.
  */
-function blockRows(logits: Float32Array, B: number, V: number, shift: boolean, anchor: Float32Array | undefined): { rows: Float32Array; anchor?: Float32Array } {
+export function blockRows(logits: Float32Array, B: number, V: number, shift: boolean, anchor: Float32Array | undefined): { rows: Float32Array; anchor?: Float32Array } {
   if (!shift) return { rows: logits };
   if (logits.length === (B + 1) * V) return { rows: logits.subarray(0, B * V), anchor: logits.slice(0, V) };
   if (!anchor) throw new EngineError('internal', 'shifted decode without the row before the block');
@@ -94,62 +148,50 @@ function blockRows(logits: Float32Array, B: number, V: number, shift: boolean, a
 
 export async function denoise(model: BlockModel, pending: number[], pos: number, o: DecodeOptions): Promise<DecodeResult> {
   const out: number[] = [];
+  const probs: number[] = [];
   let steps = 0;
   let forwards = 0;
   let blockNo = 0;
   const V = model.vocabSize;
+  const result = (stopReason: StopReason): DecodeResult => ({ tokens: out, probs, steps, forwards, stopReason });
   for (;;) {
     const remaining = o.maxTokens - out.length;
     const room = o.maxPosition - pos;
-    if (remaining <= 0) return { tokens: out, steps, forwards, stopReason: 'maxTokens' };
-    if (room <= 0) return { tokens: out, steps, forwards, stopReason: 'contextFull' };
+    if (remaining <= 0) return result('maxTokens');
+    if (room <= 0) return result('contextFull');
     const B = Math.min(o.blockSize, remaining, room);
-    const block: number[] = new Array(B).fill(o.maskId);
-    const done: boolean[] = new Array(B).fill(false);
-    let horizon = B;
-    let stop: StopReason | undefined;
+    const st = newBlock(B, o.maskId);
     let blockSteps = 0;
     let anchor: Float32Array | undefined;
-    while (done.slice(0, horizon).some((d) => !d)) {
+    while (unsettled(st)) {
       if (o.signal?.aborted) throw new EngineError('cancelled', 'cancelled');
       const withAnchor = o.shift && (pending.length > 0 || model.anchorRowEveryStep);
-      const logits = await model.step(pending, block, pos, withAnchor ? B + 1 : B);
+      const logits = await model.step(pending, st.block, pos, withAnchor ? B + 1 : B);
       pending = [];
       forwards++;
       steps++;
       let rows: Float32Array;
       ({ rows, anchor } = blockRows(logits, B, V, o.shift, anchor));
-      const cands: Candidate[] = [];
-      const leftmost = done.indexOf(false);
-      for (let i = 0; i < horizon; i++) {
-        if (done[i]) continue;
-        const allowed = out.length === 0 && i === 0 && o.firstAllowed ? o.firstAllowed : o.allowed;
-        const b = bestToken(rows, i * V, V, allowed);
-        // <eom> waits until everything before it is decided
-        if (b.token === o.eomId && i !== leftmost) continue;
-        cands.push({ index: i, token: b.token, prob: b.prob });
-      }
-      const picks = chooseCommits(cands, o.policy, blockSteps);
-      blockSteps++;
-      for (const c of picks) {
-        block[c.index] = c.token;
-        done[c.index] = true;
-      }
-      ({ horizon, stop } = blockEnd(block, done, o, out.length === 0));
+      const picks = commitStep(rows, st, o, out.length, blockSteps++).filter((c) => c.index < st.horizon);
       o.onStep?.({
         step: steps,
         block: blockNo,
-        tokens: [...out, ...block.slice(0, horizon).map((t, i) => (done[i] ? t : null))],
-        committed: picks.filter((c) => c.index < horizon).map((c) => out.length + c.index),
-        confidences: picks.filter((c) => c.index < horizon).map((c) => c.prob),
+        tokens: [...out, ...st.block.slice(0, st.horizon).map((t, i) => (st.done[i] ? t : null))],
+        committed: picks.map((c) => out.length + c.index),
+        confidences: picks.map((c) => c.prob),
         forwards,
       });
     }
-    const finished = block.slice(0, horizon);
-    if (stop === 'eom') return { tokens: [...out, ...finished.slice(0, -1)], steps, forwards, stopReason: 'eom' };
-    out.push(...finished);
-    if (stop === 'newline') return { tokens: out, steps, forwards, stopReason: 'newline' };
-    pending = finished;
+    const h = st.horizon;
+    if (st.stop === 'eom') {
+      out.push(...st.block.slice(0, h - 1));
+      probs.push(...st.probs.slice(0, h - 1));
+      return result('eom');
+    }
+    out.push(...st.block.slice(0, h));
+    probs.push(...st.probs.slice(0, h));
+    if (st.stop === 'newline') return result('newline');
+    pending = st.block.slice(0, h);
     pos += B;
     blockNo++;
   }

@@ -8,11 +8,10 @@
 // A model family plugs in a runner (runners.ts, by manifest kind and layout), a prompt or a
 // middle placement (by layout).
 import { EngineStats, InfillParams, InfillResult, LoadParams, ModelInfo, StepEvent } from '../protocol';
-import { DecodeStep } from './denoiser';
 import { Context } from './layout';
 import { LoadedModel, loadModel } from './model';
 import { runnerFor } from './runners';
-import { alternatives, ConfidenceRecorder } from './stages/alternatives';
+import { alternatives } from './stages/alternatives';
 import { ContextCache } from './stages/contextCache';
 import { Decoder } from './stages/decode';
 import { MiddlePlacer, middleFor } from './stages/middle';
@@ -75,12 +74,10 @@ export class Engine {
     const cached = this.cache.lookup(ctx.ids);
     const slot = await this.middle.place(plan, ctx, cached);
     const events = onStep && stepEvents(tok.pieces, ctx.healed, t0, onStep);
-    const conf = plan.alternatives ? new ConfidenceRecorder() : undefined;
-    const hooks = { signal, onStep: conf ? (s: DecodeStep) => (conf.record(s), events?.(s)) : events };
-    const decoded = await this.decoder.run(plan, ctx, slot, hooks);
+    const decoded = await this.decoder.run(plan, ctx, slot, { signal, onStep: events });
     const text = finishText(tok, decoded.tokens, ctx.healed, plan.singleLine);
-    if (!conf || !plan.alternatives) return resultOf(text, decoded, cached, t0);
-    const others = await alternatives(decoded.tokens, conf, plan.alternatives, (kept, banFirst) => this.decodeAfter(plan, ctx, kept, banFirst, signal), signal);
+    if (!plan.alternatives) return resultOf(text, decoded, cached, t0);
+    const others = await alternatives(decoded.tokens, decoded.probs, plan.alternatives, (kept, banFirst) => this.decodeAfter(plan, ctx, kept, banFirst, signal), signal);
     return { ...resultOf(text, decoded, cached, t0), alternatives: others.map((t) => finishText(tok, t, ctx.healed, plan.singleLine)) };
   }
 

@@ -43,7 +43,7 @@ export function activate(context: vscode.ExtensionContext): DiffusionCoderApi {
     syntax,
     telemetry,
     denoise,
-    new StatusBar(engine, syntax, showPanel),
+    new StatusBar(engine, syntax, telemetry, showPanel),
     { dispose: () => completer.cancel() },
     vscode.languages.registerInlineCompletionItemProvider([{ pattern: '**' }, { scheme: 'untitled' }], provider),
     vscode.window.registerWebviewViewProvider(PANEL_VIEW, panel),

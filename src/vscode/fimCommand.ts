@@ -36,7 +36,7 @@ export async function fillInTheMiddle(engine: EngineFn, log: vscode.LogOutputCha
       const inPlace = cfg.inlineDenoise ? denoise.start(editor, selection) : undefined;
       const signal = inPlace ? AbortSignal.any([abort.signal, inPlace.signal]) : abort.signal;
       try {
-        const params = { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, maxTokens: cfg.maxTokens, mode, steps: cfg.steps, threshold: cfg.threshold };
+        const params = { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, maxTokens: cfg.maxTokens, mode, decode: cfg.decode, steps: cfg.steps, threshold: cfg.threshold };
         const result = await engine(params, signal, (s) => {
           const done = s.tokens.filter((t) => t !== null).length;
           progress.report({ message: `step ${s.step}: ${done}/${s.tokens.length} tokens` });

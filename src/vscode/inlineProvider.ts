@@ -69,6 +69,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     try {
       const out = await this.completer.complete(req, AbortSignal.any([abort.signal, leave.signal]));
       this.lastOutcome = out;
+      if (out.kind === 'completion' && out.heldBack) this.deps.telemetry.heldBack(doc, this.deps.engineLabel());
       if (out.kind === 'cancelled' || !out.text || token.isCancellationRequested) return undefined;
       // VS Code asks again, explicitly, when the user cycles (Alt+]): then the alternatives are worth waiting for
       const others = automatic ? (out.alternatives ?? []) : await this.completer.alternatives(req, abort.signal);

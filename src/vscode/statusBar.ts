@@ -1,12 +1,14 @@
 // Status bar item: where completions come from (the local engine or a remote kind, and a fallback
 // to local), the engine state (starting / ready / error), a remote's last failure, and the last
-// completion's latency and speed, and how many candidates the parser check rejected or trimmed;
+// completion's latency and speed, how many candidates the parser check rejected or trimmed and how
+// many the confidence gate held back;
 // clicking it opens the denoising panel.
 import * as vscode from 'vscode';
 import { EngineState } from '../client/lifecycle';
 import { InfillResult } from '../protocol';
 import { EngineService } from './engineService';
 import { SyntaxService } from './syntaxService';
+import { Telemetry } from './telemetry';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('diffusionCoder.status', vscode.StatusBarAlignment.Right, 100);
@@ -16,6 +18,7 @@ export class StatusBar implements vscode.Disposable {
   constructor(
     private readonly engine: EngineService,
     private readonly syntax: SyntaxService,
+    private readonly telemetry: Telemetry,
     command: string,
   ) {
     this.item.name = 'Diffusion Coder';
@@ -24,6 +27,7 @@ export class StatusBar implements vscode.Disposable {
       engine.onDidChangeState((s) => this.render(s)),
       engine.onDidChangeSource(() => this.render(engine.client.state)),
       syntax.onDidCheck(() => this.render(engine.client.state)),
+      telemetry.onDidChange(() => this.render(engine.client.state)),
       engine.onDidEnd((e) => {
         // an alternatives request is not a completion's latency
         if (!e.result || e.result.alternatives) return;
@@ -51,7 +55,7 @@ export class StatusBar implements vscode.Disposable {
     if (this.engine.readyMs !== undefined) tip.appendMarkdown(`Ready ${this.engine.readyMs} ms after activation\n\n`);
     if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} steps, ${this.last.forwards} forward passes\n\n`);
     if (state === 'error') tip.appendMarkdown(`Error: ${this.engine.client.lastError ?? 'unknown'}\n\n`);
-    tip.appendMarkdown(this.syntaxLine());
+    tip.appendMarkdown(this.checksLine());
     tip.appendMarkdown('Click to open the denoising panel.');
     this.item.tooltip = tip;
     this.item.backgroundColor = state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
@@ -66,16 +70,17 @@ export class StatusBar implements vscode.Disposable {
             : `$(${model?.deviceNote ? 'warning' : 'sparkle'}) ${this.last ? this.speed(this.last) : 'Diffusion Coder'}${this.rejected()}`;
   }
 
-  /** The parser check's counts for the tooltip. */
-  private syntaxLine(): string {
+  /** The parser check's counts and the confidence gate's for the tooltip. */
+  private checksLine(): string {
     const c = this.syntax.counts;
-    return `Syntax check: ${c.reject} rejected, ${c.trim} trimmed, ${c.accept} passed, ${c.skip} not checked\n\n`;
+    return `Syntax check: ${c.reject} rejected, ${c.trim} trimmed, ${c.accept} passed, ${c.skip} not checked\n\nConfidence gate: ${this.telemetry.heldBackCount} held back\n\n`;
   }
 
-  /** ' · N rejected' once the parser check has rejected a candidate (trims are in the tooltip). */
+  /** ' · N rejected' once the parser check has rejected a candidate, ' · N held back' once the gate has (trims are in the tooltip). */
   private rejected(): string {
     const n = this.syntax.counts.reject;
-    return n ? ` · ${n} rejected` : '';
+    const held = this.telemetry.heldBackCount;
+    return `${n ? ` · ${n} rejected` : ''}${held ? ` · ${held} held back` : ''}`;
   }
 
   private renderRemote(): void {
@@ -84,7 +89,7 @@ export class StatusBar implements vscode.Disposable {
     tip.appendMarkdown(`**Diffusion Coder**: completions from **${src.kind}** at ${src.where ?? ''}; the text around the cursor is sent there.\n\n`);
     if (this.last) tip.appendMarkdown(`Last completion: ${this.speed(this.last)}, ${this.last.steps} streamed chunks\n\n`);
     if (src.error) tip.appendMarkdown(`Last failure: ${src.error}\n\n`);
-    tip.appendMarkdown(this.syntaxLine());
+    tip.appendMarkdown(this.checksLine());
     tip.appendMarkdown('Click to open the denoising panel.');
     this.item.tooltip = tip;
     this.item.backgroundColor = src.error ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

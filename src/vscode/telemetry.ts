@@ -20,6 +20,8 @@ export class Telemetry implements vscode.Disposable {
   private readonly docEmitter = new vscode.EventEmitter<vscode.Uri>();
   private readonly disposables: vscode.Disposable[] = [this.emitter, this.docEmitter];
   private nextId = 1;
+  /** Candidates the confidence gate held back since activation (the status bar shows it). */
+  heldBackCount = 0;
 
   constructor(private readonly state: vscode.Memento) {
     this.tracker = new AcceptanceTracker(state.get<StatsTable>(STATE_KEY, {}), (table) => {
@@ -51,6 +53,12 @@ export class Telemetry implements vscode.Disposable {
     const texts = items.map((item) => (typeof item.insertText === 'string' ? item.insertText : item.insertText.value));
     this.tracker.shown({ id, docKey: doc.uri.toString(), languageId: doc.languageId, engine, offset: doc.offsetAt(pos), text: texts[0], others: texts.slice(1) });
     for (const item of items) item.command = { command: ACCEPTED_COMMAND, title: 'Completion accepted', arguments: [id] };
+  }
+
+  /** A candidate the confidence gate held back. */
+  heldBack(doc: vscode.TextDocument, engine: string): void {
+    this.heldBackCount++;
+    this.tracker.heldBack(engine, doc.languageId);
   }
 
   async show(): Promise<void> {

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parityReport } from '../../src/cli/parity';
 import { DecodeOptions, DecodeResult, denoise } from '../../src/engine/denoiser';
+import { verifiedDecode } from '../../src/engine/verified';
 import { outputMask } from '../../src/engine/layout';
 import { readModelFolder } from '../../src/engine/manifest';
 import { BidirectionalRunner, BlockCausalRunner } from '../../src/engine/runners';
@@ -22,13 +23,15 @@ interface CaseOptions {
   max_tokens: number;
   shift: boolean;
   first_allowed?: number[];
+  /** Verified drafts (src/engine/verified.ts) instead of the denoiser. */
+  verified?: boolean;
 }
 interface GoldenCase {
   context: number[];
   options: CaseOptions;
   /** The runner the Python side decoded with (absent: causal, the block-causal runner). */
   runner?: 'causal' | 'bidirectional';
-  expected: { tokens: number[]; steps: number; forwards: number; stop: string };
+  expected: { tokens: number[]; steps: number; forwards: number; stop: string; verify_passes?: number };
 }
 
 describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
@@ -69,17 +72,29 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
       firstAllowed: first,
     };
   };
-  const outcome = (r: DecodeResult) => ({ tokens: r.tokens, steps: r.steps, forwards: r.forwards, stop: r.stopReason });
-  const name = (o: CaseOptions) => `block ${o.block_size}, ${o.policy.join(' ')}${o.single_line ? ', single-line' : ''}${o.shift ? ', shifted' : ''}`;
+  const outcome = (r: DecodeResult) => ({ tokens: r.tokens, steps: r.steps, forwards: r.forwards, stop: r.stopReason, ...(r.verifyPasses !== undefined && { verify_passes: r.verifyPasses }) });
+  const name = (o: CaseOptions) => `block ${o.block_size}, ${o.policy.join(' ')}${o.single_line ? ', single-line' : ''}${o.shift ? ', shifted' : ''}${o.verified ? ', verified' : ''}`;
+  /** The case's decode on a runner that holds clean tokens: verified drafts or the denoiser. */
+  const decodeOn = (runner: BlockCausalRunner, pending: number[], pos: number, o: CaseOptions) => (o.verified ? verifiedDecode : denoise)(runner, pending, pos, optionsOf(o));
 
   const causal = golden.cases.filter((c) => (c.runner ?? 'causal') === 'causal');
   const bidirectional = golden.cases.filter((c) => c.runner === 'bidirectional');
 
   causal.forEach((c, i) => {
     it(`case ${i}: ${name(c.options)}`, async () => {
-      const r = await denoise(new BlockCausalRunner(session, m), c.context, c.context.length, optionsOf(c.options));
+      const r = await decodeOn(new BlockCausalRunner(session, m), c.context, c.context.length, c.options);
       assert.deepStrictEqual(outcome(r), c.expected);
     });
+  });
+
+  // Verified drafts write exactly what greedy next-token decoding (block size 1) writes.
+  it('every verified case has the tokens of the block-size-1 decode with its options', async () => {
+    const verified = causal.filter((c) => c.options.verified);
+    assert.ok(verified.length >= 6, `${verified.length} verified cases`);
+    for (const c of verified) {
+      const ar = await denoise(new BlockCausalRunner(session, m), c.context, c.context.length, optionsOf({ ...c.options, block_size: 1, verified: false }));
+      assert.deepStrictEqual(c.expected.tokens, ar.tokens, name(c.options));
+    }
   });
 
   describe('bidirectional runner (full attention, no cache)', () => {
@@ -106,7 +121,7 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
     causal.forEach((c, i) => {
       it(`case ${i}: ${name(c.options)}`, async () => {
         const cached = cache.lookup(c.context);
-        const r = await denoise(runner, cached.pending, cached.end, optionsOf(c.options));
+        const r = await decodeOn(runner, cached.pending, cached.end, c.options);
         assert.deepStrictEqual(outcome(r), c.expected);
       });
     });
@@ -116,7 +131,7 @@ describe('golden decodes (Python sampler == TypeScript denoiser)', () => {
   describe('bidirectional runner: the same decode cold and through the context cache', () => {
     let warm: BidirectionalRunner;
     before(() => (warm = new BidirectionalRunner(session, m)));
-    causal.slice(0, 8).forEach((c, i) => {
+    causal.filter((c) => !c.options.verified).slice(0, 8).forEach((c, i) => {
       it(`case ${i}: ${name(c.options)}`, async () => {
         const cold = await denoise(new BidirectionalRunner(session, m), c.context, c.context.length, optionsOf(c.options));
         const cached = new ContextCache(warm).lookup(c.context);

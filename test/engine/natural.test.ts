@@ -58,7 +58,7 @@ describe('natural layout: golden decodes (Python reference == engine)', () => {
       const { s, m } = sessions.get(c.family)!;
       const runner = new NaturalRunner(s, m, o.dual_cache);
       const policy = o.policy[0] === 'threshold' ? { kind: 'threshold' as const, threshold: o.policy[1], stepBudget: o.policy[2] } : { kind: 'steps' as const, steps: o.policy[1] };
-      const plan: InfillPlan = { prefix: '', suffix: '', singleLine: false, maxTokens: o.max_tokens, policy, blockSize: o.block_size, exactTokens: false, middleLength: o.middle_length };
+      const plan: InfillPlan = { prefix: '', suffix: '', singleLine: false, maxTokens: o.max_tokens, policy, decode: 'threshold', blockSize: o.block_size, exactTokens: false, middleLength: o.middle_length };
       const ctx = { ids: c.context, healed: '', prefixTokens: c.context.length, suffixTokens: c.tail.length, tail: c.tail };
       const slot = await middleFor(m, runner).place(plan, ctx, { pending: c.context, end: c.context.length, hit: false });
       const r = await denoise(runner, slot.pending, slot.start, {

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EngineClient } from '../../src/client/engineClient';
 import { defaultModelDir, enginePath } from '../../src/defaults';
-import { EngineError, StepEvent } from '../../src/protocol';
+import { DECODE_MODES, EngineError, StepEvent } from '../../src/protocol';
 import { ROOT, TINY_MODEL } from '../paths';
 import { skipUnlessScores } from './quality';
 
@@ -88,8 +88,8 @@ describe('engine process on the real model', function () {
   });
 
   it('exactTokens gives both decoders the same output length (matched-output benchmarks)', async () => {
-    for (const ar of [false, true]) {
-      const r = await c.infill({ ...ADD, mode: 'single', maxTokens: 11, exactTokens: true, ar });
+    for (const decode of DECODE_MODES) {
+      const r = await c.infill({ ...ADD, mode: 'single', maxTokens: 11, exactTokens: true, decode });
       assert.deepStrictEqual([r.tokens, r.stopReason], [11, 'maxTokens'], JSON.stringify(r));
     }
   });
@@ -137,8 +137,8 @@ describe('engine process on the real model', function () {
   it('autoregressive baseline and diffusion agree on an easy case', async function () {
     skipUnlessScores(this, MODEL, HAND_PICKED_MIN);
     const p = { prefix: 'import numpy as np\nimport os\nimport sys\n\n\ndef main():\n    args = sys.argv[1:]\n    ', suffix: '\n', mode: 'single' as const };
-    const d = await c.infill(p);
-    const a = await c.infill({ ...p, ar: true });
+    const d = await c.infill({ ...p, decode: 'threshold' });
+    const a = await c.infill({ ...p, decode: 'ar' });
     assert.strictEqual(a.forwards, a.tokens + (a.stopReason === 'eom' ? 1 : 0));
     assert.ok(d.text.length > 0);
     assert.strictEqual(d.text, a.text);

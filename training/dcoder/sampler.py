@@ -15,6 +15,7 @@ row of position i-1. Stops at <eom>, at a newline in single-line mode, at max_to
 max_position.
 make_fixtures.py runs it to write golden decodes that the TypeScript tests must reproduce.
 """
+import copy
 import math
 
 import torch
@@ -58,6 +59,15 @@ class CausalRunner:
             self.past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
         return logits[T - rows:]
 
+    @property
+    def held(self):
+        return 0 if self.past is None else self.past.shape[4]
+
+    def truncate(self, n):
+        """Keep only the first n held tokens."""
+        if self.past is not None:
+            self.past = self.past[:, :, :, :, :n]
+
 
 class BidirectionalRunner:
     """The engine's BidirectionalRunner: no cache, the whole sequence [context ; block] every
@@ -93,7 +103,7 @@ def _choose(cands, policy, steps_done):
     return order[:_per_step(len(cands), policy[1], steps_done)]
 
 
-def _block_rows(logits, B, shift, anchor):
+def block_rows(logits, B, shift, anchor):
     """Per block position, the row that predicts it (see the module doc)."""
     if not shift:
         return logits, anchor
@@ -102,64 +112,120 @@ def _block_rows(logits, B, shift, anchor):
     return torch.cat([anchor.unsqueeze(0), logits[:B - 1]]), anchor
 
 
-def decode(runner, ctx_ids, *, mask_id, eom_id, max_tokens, block_size, policy, single_line,
-           pieces, max_position, shift, vocab_size, banned=(), first_allowed=None, start=None, healed_chars=0):
+class Options:
+    """The decode's fixed options (the engine's DecodeOptions), with the allowed-token masks."""
+
+    def __init__(self, *, mask_id, eom_id, max_tokens, block_size, policy, single_line, pieces,
+                 max_position, shift, vocab_size, banned=(), first_allowed=None, healed_chars=0):
+        self.mask_id, self.eom_id, self.max_tokens, self.block_size = mask_id, eom_id, max_tokens, block_size
+        self.policy, self.single_line, self.pieces, self.max_position = policy, single_line, pieces, max_position
+        self.shift, self.healed_chars = shift, healed_chars
+        self.base = torch.ones(vocab_size, dtype=torch.bool)
+        self.base[list(banned)] = False
+        self.first = None
+        if first_allowed is not None:
+            self.first = torch.zeros_like(self.base)
+            self.first[first_allowed] = True
+            self.first &= self.base
+
+    def keep(self, out_len, i):
+        """The tokens allowed at block position i after out_len output tokens."""
+        return self.first if out_len == 0 and i == 0 and self.first is not None else self.base
+
+    def without(self, token):
+        """A copy with `token` banned everywhere."""
+        o = copy.copy(self)
+        o.base = self.base.clone()
+        o.base[token] = False
+        if self.first is not None:
+            o.first = self.first.clone()
+            o.first[token] = False
+        return o
+
+    def line_ends(self, token, first):
+        """Whether `token` (the middle's first when `first`) ends a single line (healed characters excluded)."""
+        text = self.pieces[token][self.healed_chars:] if first else self.pieces[token]
+        return "\n" in text
+
+
+def best(row, keep):
+    """The best allowed token of a logits row and its softmax probability."""
+    probs = torch.softmax(row.masked_fill(~keep, -math.inf), dim=-1)
+    p, t = probs.max(dim=-1)
+    return int(t), float(p)
+
+
+def block_end(block, done, o, first):
+    """(horizon, stop): the first committed <eom> or single-line newline ends the block's useful part."""
+    for i in range(len(block)):
+        if not done[i]:
+            continue
+        if block[i] == o.eom_id:
+            return i + 1, "eom"
+        if o.single_line and o.line_ends(block[i], first and i == 0):
+            return i + 1, "newline"
+    return len(block), None
+
+
+def commit_step(rows, st, o, out_len, block_steps):
+    """One denoising step on a block state dict(block, done, probs, horizon, stop) from its rows."""
+    cands = []
+    leftmost = st["done"].index(False)
+    for i in range(st["horizon"]):
+        if st["done"][i]:
+            continue
+        t, p = best(rows[i], o.keep(out_len, i))
+        if t == o.eom_id and i != leftmost:
+            continue  # <eom> waits until everything before it is decided
+        cands.append((i, t, p))
+    for i, t, p in _choose(cands, o.policy, block_steps):
+        st["block"][i], st["done"][i], st["probs"][i] = t, True, p
+    st["horizon"], st["stop"] = block_end(st["block"], st["done"], o, out_len == 0)
+
+
+def new_block(B, mask_id):
+    return dict(block=[mask_id] * B, done=[False] * B, probs=[0.0] * B, horizon=B, stop=None)
+
+
+def unsettled(st):
+    return not all(st["done"][:st["horizon"]])
+
+
+def decode(runner, ctx_ids, *, start=None, verified=False, **options):
     """Decode a middle after `ctx_ids` (still to be taken in by the runner) at position `start`
-    (default: right after them; a runner that already took the context in gets ctx_ids=[])."""
-    out, steps, forwards = [], 0, 0
-    base = torch.ones(vocab_size, dtype=torch.bool)
-    base[list(banned)] = False
-    pending = list(ctx_ids)
+    (default: right after them; a runner that already took the context in gets ctx_ids=[]).
+    verified=True: verified drafts (dcoder/verified.py), greedy next-token output."""
+    o = Options(**options)
     pos = len(ctx_ids) if start is None else start
+    if verified:
+        from .verified import verified_decode
+        return verified_decode(runner, list(ctx_ids), pos, o)
+    out, probs, steps, forwards = [], [], 0, 0
+    pending = list(ctx_ids)
+    result = lambda stop: dict(tokens=out, probs=probs, steps=steps, forwards=forwards, stop=stop)
     while True:
-        if max_tokens - len(out) <= 0:
-            return dict(tokens=out, steps=steps, forwards=forwards, stop="maxTokens")
-        if max_position - pos <= 0:
-            return dict(tokens=out, steps=steps, forwards=forwards, stop="contextFull")
-        B = min(block_size, max_tokens - len(out), max_position - pos)
-        block, done, horizon, stop, block_steps = [mask_id] * B, [False] * B, B, None, 0
-        anchor = None
-        while not all(done[:horizon]):
-            rows = B + 1 if shift and (pending or runner.anchor_every_step) else B
-            logits = runner.step(pending, block, pos, rows)
-            logits, anchor = _block_rows(logits, B, shift, anchor)
+        if o.max_tokens - len(out) <= 0:
+            return result("maxTokens")
+        if o.max_position - pos <= 0:
+            return result("contextFull")
+        B = min(o.block_size, o.max_tokens - len(out), o.max_position - pos)
+        st, block_steps, anchor = new_block(B, o.mask_id), 0, None
+        while unsettled(st):
+            rows = B + 1 if o.shift and (pending or runner.anchor_every_step) else B
+            logits = runner.step(pending, st["block"], pos, rows)
+            logits, anchor = block_rows(logits, B, o.shift, anchor)
             pending = []
             forwards += 1
             steps += 1
-            cands = []
-            leftmost = done.index(False)
-            for i in range(horizon):
-                if done[i]:
-                    continue
-                keep = base.clone()
-                if not out and i == 0 and first_allowed is not None:
-                    keep = torch.zeros_like(base)
-                    keep[first_allowed] = True
-                    keep &= base
-                row = logits[i].masked_fill(~keep, -math.inf)
-                probs = torch.softmax(row, dim=-1)
-                p, t = probs.max(dim=-1)
-                if int(t) == eom_id and i != leftmost:
-                    continue  # <eom> waits until everything before it is decided
-                cands.append((i, int(t), float(p)))
-            for i, t, _ in _choose(cands, policy, block_steps):
-                block[i], done[i] = t, True
+            commit_step(logits, st, o, len(out), block_steps)
             block_steps += 1
-            horizon, stop = B, None
-            for i in range(B):
-                if not done[i]:
-                    continue
-                if block[i] == eom_id:
-                    horizon, stop = i + 1, "eom"
-                    break
-                text = pieces[block[i]][healed_chars:] if not out and i == 0 else pieces[block[i]]
-                if single_line and "\n" in text:  # not in the healed characters of the first token
-                    horizon, stop = i + 1, "newline"
-                    break
-        finished = block[:horizon]
-        if stop == "eom":
-            return dict(tokens=out + finished[:-1], steps=steps, forwards=forwards, stop="eom")
-        out += finished
-        if stop == "newline":
-            return dict(tokens=out, steps=steps, forwards=forwards, stop="newline")
-        pending, pos = finished, pos + B
+        h = st["horizon"]
+        if st["stop"] == "eom":
+            out += st["block"][:h - 1]
+            probs += st["probs"][:h - 1]
+            return result("eom")
+        out += st["block"][:h]
+        probs += st["probs"][:h]
+        if st["stop"] == "newline":
+            return result("newline")
+        pending, pos = st["block"][:h], pos + B

@@ -14,6 +14,8 @@ export interface Counts {
   partialWord: number;
   partialLine: number;
   rejected: number;
+  /** Candidates the confidence gate held back (never shown; absent in tables from before the gate). */
+  heldBack?: number;
 }
 
 /** engine -> language -> counts. */
@@ -106,7 +108,14 @@ export class AcceptanceTracker {
     else this.pending = undefined;
   }
 
-  private counts(s: ShownCompletion): Counts {
+  /** A candidate the confidence gate held back in this engine and language. */
+  heldBack(engine: string, languageId: string): void {
+    const c = this.counts({ engine, languageId });
+    c.heldBack = (c.heldBack ?? 0) + 1;
+    this.onChange(this.table);
+  }
+
+  private counts(s: Pick<ShownCompletion, 'engine' | 'languageId'>): Counts {
     const byLang = (this.table[s.engine] ??= {});
     return (byLang[s.languageId] ??= emptyCounts());
   }
@@ -123,10 +132,10 @@ export function statsRows(table: StatsTable): { engine: string; language: string
 /** A Markdown table of the statistics (the "Show Statistics" command). */
 export function statsMarkdown(table: StatsTable): string {
   const rows = statsRows(table);
-  const head = '| engine | language | shown | accepted | partial (word) | partial (line) | rejected | kept |\n|---|---|---|---|---|---|---|---|\n';
+  const head = '| engine | language | shown | accepted | partial (word) | partial (line) | rejected | kept | held back |\n|---|---|---|---|---|---|---|---|---|\n';
   if (!rows.length) return '# Diffusion Coder: completion statistics\n\nNo completion has been shown yet.\n';
   const body = rows
-    .map(({ engine, language, counts: c, rate }) => `| ${engine} | ${language} | ${c.shown} | ${c.accepted} | ${c.partialWord} | ${c.partialLine} | ${c.rejected} | ${(rate * 100).toFixed(0)} % |`)
+    .map(({ engine, language, counts: c, rate }) => `| ${engine} | ${language} | ${c.shown} | ${c.accepted} | ${c.partialWord} | ${c.partialLine} | ${c.rejected} | ${(rate * 100).toFixed(0)} % | ${c.heldBack ?? 0} |`)
     .join('\n');
-  return `# Diffusion Coder: completion statistics\n\nCounted on this machine only; nothing is sent anywhere. "Kept" is accepted plus partially accepted over shown; a completion still on screen is not counted as kept or rejected yet.\n\n${head}${body}\n`;
+  return `# Diffusion Coder: completion statistics\n\nCounted on this machine only; nothing is sent anywhere. "Kept" is accepted plus partially accepted over shown; a completion still on screen is not counted as kept or rejected yet. "Held back" counts candidates the confidence gate (\`diffusionCoder.minConfidence\`) did not show.\n\n${head}${body}\n`;
 }

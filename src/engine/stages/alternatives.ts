@@ -4,24 +4,14 @@
 // candidate's tokens before j, bans its token at j, so that the runner-up wins there, and
 // decodes the rest afresh. The context cache makes each one cost only its own decode.
 import { ALTERNATIVES } from '../../defaults';
-import { DecodeStep } from '../denoiser';
 
-/** Records the confidence each middle position was committed with, from the decode's steps. */
-export class ConfidenceRecorder {
-  private readonly byPosition = new Map<number, number>();
-
-  record(step: DecodeStep): void {
-    step.committed.forEach((pos, i) => this.byPosition.set(pos, step.confidences[i]));
-  }
-
-  /** Up to n positions below `limit`, least confident first (earlier first among equals). */
-  weakest(n: number, limit: number): number[] {
-    return [...this.byPosition]
-      .filter(([pos]) => pos < limit)
-      .sort((a, b) => a[1] - b[1] || a[0] - b[0])
-      .slice(0, n)
-      .map(([pos]) => pos);
-  }
+/** Up to n positions, least confident first (earlier first among equals), by each token's commit probability. */
+export function weakest(probs: readonly number[], n: number): number[] {
+  return probs
+    .map((p, pos) => [pos, p])
+    .sort((a, b) => a[1] - b[1] || a[0] - b[0])
+    .slice(0, n)
+    .map(([pos]) => pos);
 }
 
 /** Decodes after `kept` tokens with `banned` forbidden at the first new position; the new tokens. */
@@ -31,9 +21,9 @@ export type DecodeAfter = (kept: number[], banned: number) => Promise<number[]>;
 export const alternativesWanted = (n: number | undefined) => Math.max(0, Math.min(ALTERNATIVES.max, Math.floor(n ?? 0)));
 
 /** Token sequences of up to n alternatives to `first`; stops early when `signal` aborts. */
-export async function alternatives(first: number[], confidences: ConfidenceRecorder, n: number, decodeAfter: DecodeAfter, signal?: { readonly aborted: boolean }): Promise<number[][]> {
+export async function alternatives(first: number[], probs: readonly number[], n: number, decodeAfter: DecodeAfter, signal?: { readonly aborted: boolean }): Promise<number[][]> {
   const out: number[][] = [];
-  for (const j of confidences.weakest(n, first.length)) {
+  for (const j of weakest(probs, n)) {
     if (signal?.aborted) break;
     const kept = first.slice(0, j);
     out.push([...kept, ...(await decodeAfter(kept, first[j]))]);

@@ -1,12 +1,15 @@
-// Stage "decode": runs the denoiser (denoiser.ts) for a planned request on the model's runner,
+// Stage "decode": runs the denoiser (denoiser.ts), or verified drafts (verified.ts) where the
+// plan asks for them, for a planned request on the model's runner,
 // in the slot the middle stage set (pending tokens, start, length and position bounds), with
 // the model's output masks: special tokens other than <eom> and ids the tokenizer lacks banned,
 // <eom> too for exact-length output, the first token healed (and, for an alternative, not the
 // first candidate's token there).
-import { BlockModel, DecodeResult, DecodeStep, denoise } from '../denoiser';
+import { DecodeResult, DecodeStep, DecodeOptions, denoise } from '../denoiser';
 import { Context, healMask, outputMask } from '../layout';
 import { Manifest } from '../manifest';
+import { ContextRunner } from '../runners';
 import { CodeTokenizer } from '../tokenizer';
+import { verifiedDecode } from '../verified';
 import { MiddleSlot } from './middle';
 import { InfillPlan } from './resolve';
 
@@ -25,7 +28,7 @@ export class Decoder {
   constructor(
     private readonly m: Manifest,
     private readonly tok: CodeTokenizer,
-    private readonly runner: BlockModel,
+    private readonly runner: ContextRunner,
   ) {
     this.allowed = outputMask(m);
     // ids past the tokenizer's vocabulary (padding rows of the output head) decode to nothing
@@ -36,7 +39,7 @@ export class Decoder {
 
   async run(plan: InfillPlan, ctx: Context, slot: MiddleSlot, hooks: DecodeHooks): Promise<DecodeResult> {
     const m = this.m;
-    const decoded = await denoise(this.runner, slot.pending, slot.start, {
+    const options: DecodeOptions = {
       maskId: m.special_tokens.mask,
       eomId: m.special_tokens.eom,
       shift: m.logit_shift === true,
@@ -51,7 +54,9 @@ export class Decoder {
       healedChars: ctx.healed.length,
       signal: hooks.signal,
       onStep: hooks.onStep,
-    });
+    };
+    const decode = plan.decode === 'verified' ? verifiedDecode : denoise;
+    const decoded = await decode(this.runner, slot.pending, slot.start, options);
     // the middle stage's length pass is a forward pass of this request too
     return slot.probed ? { ...decoded, forwards: decoded.forwards + 1 } : decoded;
   }

@@ -1,5 +1,6 @@
 // Stage "finish": the middle's text from its tokens, without the healed characters and cut at
-// the first line end in single-line mode, and the InfillResult around it.
+// the first line end in single-line mode, and the InfillResult around it, with the confidence
+// the completion pipeline gates on.
 import { InfillResult } from '../../protocol';
 import { DecodeResult } from '../denoiser';
 import { CodeTokenizer } from '../tokenizer';
@@ -15,6 +16,11 @@ export function finishText(tok: CodeTokenizer, tokens: number[], healed: string,
   return text;
 }
 
+/** The lowest commit probability of the middle's tokens (1 when there are none), to three decimals. */
+export function confidenceOf(probs: readonly number[]): number {
+  return Math.floor(Math.min(1, ...probs) * 1000) / 1000;
+}
+
 export function resultOf(text: string, decoded: DecodeResult, cached: CacheLookup, t0: number): InfillResult {
   return {
     text,
@@ -25,5 +31,7 @@ export function resultOf(text: string, decoded: DecodeResult, cached: CacheLooku
     stopReason: decoded.stopReason,
     cacheHit: cached.hit,
     prefillTokens: cached.pending.length,
+    confidence: confidenceOf(decoded.probs),
+    ...(decoded.verifyPasses !== undefined && { verifyPasses: decoded.verifyPasses }),
   };
 }

@@ -32,7 +32,7 @@ describe('cli arguments', () => {
 
   it('parses a full infill command', () => {
     assert.deepStrictEqual(parseArgs(['infill', 'a.py', '--at', '3:7', '--ar', '--mode', 'single', '--steps', '4']), {
-      command: 'infill', file: 'a.py', at: { line: 3, col: 7 }, jsonl: false, showSteps: false, ar: true, mode: 'single', steps: 4,
+      command: 'infill', file: 'a.py', at: { line: 3, col: 7 }, jsonl: false, showSteps: false, decode: 'ar', mode: 'single', steps: 4,
     });
   });
 

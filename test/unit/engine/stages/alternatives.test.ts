@@ -1,24 +1,17 @@
 // Stage "alternatives": the least confident positions first, each alternative the first
 // candidate's tokens before the position and a fresh decode from there with its token banned.
 import * as assert from 'assert';
-import { alternatives, alternativesWanted, ConfidenceRecorder } from '../../../../src/engine/stages/alternatives';
-import { DecodeStep } from '../../../../src/engine/denoiser';
+import { alternatives, alternativesWanted, weakest } from '../../../../src/engine/stages/alternatives';
 import { ALTERNATIVES } from '../../../../src/defaults';
 
-const step = (committed: number[], confidences: number[]): DecodeStep => ({ step: 1, block: 0, tokens: [], committed, confidences, forwards: 1 });
-
 describe('stage alternatives', () => {
-  it('finds the least confident positions, earlier first among equals, below the limit', () => {
-    const r = new ConfidenceRecorder();
-    r.record(step([0, 1, 2], [0.9, 0.4, 0.8]));
-    r.record(step([3, 4, 5], [0.4, 0.99, 0.1]));
-    assert.deepStrictEqual(r.weakest(3, 6), [5, 1, 3]);
-    assert.deepStrictEqual(r.weakest(2, 5), [1, 3]);
+  it('finds the least confident positions, earlier first among equals', () => {
+    assert.deepStrictEqual(weakest([0.9, 0.4, 0.8, 0.4, 0.99, 0.1], 3), [5, 1, 3]);
+    assert.deepStrictEqual(weakest([0.9, 0.4, 0.8, 0.4, 0.99], 2), [1, 3]);
   });
 
   it('decodes each alternative after the kept tokens with the first token there banned', async () => {
-    const r = new ConfidenceRecorder();
-    r.record(step([0, 1, 2, 3], [0.9, 0.2, 0.95, 0.5]));
+    const r = [0.9, 0.2, 0.95, 0.5];
     const calls: [number[], number][] = [];
     const alts = await alternatives([10, 11, 12, 13], r, 2, async (kept, banned) => (calls.push([kept, banned]), [90 + kept.length]));
     assert.deepStrictEqual(calls, [[[10], 11], [[10, 11, 12], 13]]);
@@ -26,8 +19,7 @@ describe('stage alternatives', () => {
   });
 
   it('stops when the request is aborted', async () => {
-    const r = new ConfidenceRecorder();
-    r.record(step([0, 1], [0.1, 0.2]));
+    const r = [0.1, 0.2];
     const signal = { aborted: false };
     const alts = await alternatives([1, 2], r, 2, async () => ((signal.aborted = true), [7]), signal);
     assert.strictEqual(alts.length, 1);

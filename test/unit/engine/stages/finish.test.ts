@@ -20,8 +20,10 @@ describe('stages: steps to events, finish', () => {
   });
 
   it('reports the decode and the cache lookup', () => {
-    const r = resultOf('t', { tokens: [1, 2], steps: 3, forwards: 2, stopReason: 'eom' }, { pending: [7], end: 9, hit: true }, performance.now());
-    assert.deepStrictEqual({ ...r, ms: 0 }, { text: 't', tokens: 2, steps: 3, forwards: 2, ms: 0, stopReason: 'eom', cacheHit: true, prefillTokens: 1 });
+    const r = resultOf('t', { tokens: [1, 2], probs: [0.9, 0.4567], steps: 3, forwards: 2, stopReason: 'eom' }, { pending: [7], end: 9, hit: true }, performance.now());
+    assert.deepStrictEqual({ ...r, ms: 0 }, { text: 't', tokens: 2, steps: 3, forwards: 2, ms: 0, stopReason: 'eom', cacheHit: true, prefillTokens: 1, confidence: 0.456 });
+    const v = resultOf('', { tokens: [], probs: [], steps: 1, forwards: 1, stopReason: 'eom', verifyPasses: 0 }, { pending: [7], end: 9, hit: true }, performance.now());
+    assert.deepStrictEqual([v.confidence, v.verifyPasses], [1, 0]);
   });
 
   it('maps a step to an event: healed characters left out of the first token, confidences rounded', () => {

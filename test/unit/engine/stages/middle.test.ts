@@ -49,7 +49,7 @@ describe('stage: middle', () => {
   const natural = (shift: boolean) =>
     validateManifest({ ...raw, kind: 'bidirectional', layout: 'natural', logit_shift: shift, max_context: 200, architecture: { ...raw.architecture, vocab_size: V }, special_tokens: { pad: 0, mask: MASK, eom: EOM }, stop_tokens: [STOP] });
   const plan = (o: Partial<InfillPlan> = {}): InfillPlan => ({
-    prefix: '', suffix: '', singleLine: false, maxTokens: 48, policy: { kind: 'steps', steps: 1 }, blockSize: 8, exactTokens: false, middleLength: 'probe', ...o,
+    prefix: '', suffix: '', singleLine: false, maxTokens: 48, policy: { kind: 'steps', steps: 1 }, decode: 'threshold', blockSize: 8, exactTokens: false, middleLength: 'probe', ...o,
   });
   const ctx = { ids: [9, 9, 9], healed: '', prefixTokens: 3, suffixTokens: 2, tail: [3, 4] };
   const cached = { pending: [9, 9, 9], end: 3, hit: false };

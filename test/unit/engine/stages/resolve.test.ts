@@ -17,9 +17,10 @@ describe('stage: resolve the request', () => {
     assert.deepStrictEqual(plan({}), {
       prefix: 'a',
       suffix: 'b',
-      singleLine: false,
-      maxTokens: DECODE.maxTokens,
-      policy: { kind: 'threshold', threshold: DECODE.threshold, stepBudget: DECODE.stepBudget },
+      singleLine: true,
+      maxTokens: DECODE.singleLineMaxTokens,
+      policy: { kind: 'steps', steps: DECODE.draftSteps },
+      decode: DECODE.mode,
       blockSize: m.block_size,
       exactTokens: false,
       middleLength: DECODE.middleLength,
@@ -32,10 +33,15 @@ describe('stage: resolve the request', () => {
   });
 
   it('caps maxTokens by the model, and single lines by singleLineMaxTokens', () => {
-    assert.strictEqual(plan({ maxTokens: 1000 }).maxTokens, 100);
+    assert.strictEqual(plan({ mode: 'multi', maxTokens: 1000 }).maxTokens, 100);
     assert.strictEqual(plan({ maxTokens: 0 }).maxTokens, 1);
     assert.strictEqual(plan({ mode: 'single', maxTokens: 1000 }).maxTokens, DECODE.singleLineMaxTokens);
-    assert.deepStrictEqual([plan({ mode: 'single' }).singleLine, plan({ mode: 'auto' }).singleLine], [true, false]);
+    assert.deepStrictEqual([plan({ mode: 'single' }).singleLine, plan({ mode: 'multi' }).singleLine], [true, false]);
+  });
+
+  it('decides `auto` (or no mode) as the editor does: single-line unless a block opens', () => {
+    const auto = (prefix: string, suffix: string) => resolveRequest({ prefix, suffix, mode: 'auto' }, m).singleLine;
+    assert.deepStrictEqual([auto('x = f(a, ', ')\n'), auto('    return ', '\n\nprint(1)\n'), auto('def f(a):\n    ', '\n'), auto('if x:', '\n')], [true, true, false, false]);
   });
 
   it('exactTokens turns the single-line stop and cap off', () => {
@@ -45,11 +51,19 @@ describe('stage: resolve the request', () => {
 
   it('uses fixed steps only when asked for alone; a threshold wins when both are given', () => {
     assert.deepStrictEqual(plan({ steps: 2.7 }).policy, { kind: 'steps', steps: 2 });
+    assert.deepStrictEqual(plan({ decode: 'threshold' }).policy, { kind: 'threshold', threshold: DECODE.threshold, stepBudget: DECODE.stepBudget });
     assert.deepStrictEqual(plan({ steps: 2, threshold: 0.5, stepBudget: 0 }).policy, { kind: 'threshold', threshold: 0.5, stepBudget: 0 });
   });
 
-  it('runs the AR baseline with block size 1, and refuses a request without text', () => {
-    assert.strictEqual(plan({ ar: true }).blockSize, 1);
+  it('runs the AR baseline with block size 1, and refuses a request without text or with an unknown decode', () => {
+    assert.strictEqual(plan({ decode: 'ar' }).blockSize, 1);
+    assert.throws(() => plan({ decode: 'fast' as never }), /decode must be one of verified, threshold, ar/);
     assert.throws(() => resolveRequest({ prefix: 1 } as unknown as InfillParams, m), /must be strings/);
+  });
+
+  it('decodes by threshold where the model cannot verify its drafts (no shifted logits, or no cache)', () => {
+    assert.strictEqual(plan({ decode: 'verified' }).decode, 'verified');
+    assert.strictEqual(resolveRequest({ prefix: 'a', suffix: 'b', decode: 'verified' }, { ...m, logit_shift: false }).decode, 'threshold');
+    assert.strictEqual(resolveRequest({ prefix: 'a', suffix: 'b', decode: 'verified' }, { ...m, kind: 'bidirectional' }).decode, 'threshold');
   });
 });
