@@ -4,7 +4,7 @@
 // package.json's settings defaults are tied to SETTINGS by test/unit/defaults.test.ts.
 import * as path from 'path';
 import type { ContextLimits } from './completion/context';
-import type { MiddleLength } from './protocol';
+import type { DecodeMode, MiddleLength } from './protocol';
 import defaults from './defaults.json';
 
 /** The bundled model's folder name under models/. */
@@ -12,10 +12,14 @@ export const DEFAULT_MODEL: string = defaults.model;
 
 /** How a request is decoded when it does not say (InfillParams). */
 export interface DecodeDefaults {
+  /** Verified drafts, the diffusion decode itself, or greedy next-token decoding (protocol.ts DecodeMode). */
+  readonly mode: DecodeMode;
   /** Confidence threshold (Fast-dLLM): commit every masked position at least this sure. */
   readonly threshold: number;
   /** With the threshold: every block finishes within this many steps (0: no budget). */
   readonly stepBudget: number;
+  /** Verified drafts: denoising steps per drafted block (1: every position from one pass, shared with the verification). */
+  readonly draftSteps: number;
   /** Upper bound on middle tokens. */
   readonly maxTokens: number;
   /** Cap for single-line requests: covers 99.8 % of HumanEval single lines in our tokenizer
@@ -32,6 +36,11 @@ export const SETTINGS = Object.freeze({
   triggerWhenCodeRightOfCursor: false,
   debounceMs: 15,
   maxTokens: DECODE.maxTokens,
+  decode: DECODE.mode,
+  /** Ghost text whose least sure token is below this is held back (docs/confidence-gate.md). */
+  minConfidence: 0.3,
+  /** Shortest time a drawn denoising step stays on screen (panel, in-editor denoise). */
+  denoiseStepMs: 60,
   /** 0: the threshold policy instead of fixed steps. */
   steps: 0,
   threshold: DECODE.threshold,
@@ -109,6 +118,12 @@ export const REMOTE = Object.freeze({
   fallbackMs: 60_000,
   /** A 429 without a usable Retry-After waits this long. */
   retryAfterMs: 5_000,
+  /** Ollama's keep_alive: how long the model stays loaded between requests (its own default is 5m;
+   * Continue's Ollama client sends 30 minutes), so a pause in typing does not cost a reload. */
+  ollamaKeepAlive: '30m',
+  /** llama-server's t_max_predict_ms: past this long generating, the middle ends at its next newline
+   * (llama.vscode's default). */
+  llamaServerMaxPredictMs: 2_500,
 });
 
 /** `diffusion-coder serve`: where it listens and what it accepts. */
