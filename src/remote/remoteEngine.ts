@@ -7,7 +7,7 @@ import { RequestOptions } from '../client/pendingRequests';
 import { DECODE, REMOTE } from '../defaults';
 import { EngineError, InfillParams, InfillResult, StepEvent, StopReason } from '../protocol';
 import { RemoteKind, WIRE } from './kinds';
-import { MalformedPayload, WireChunk } from './kinds/wire';
+import { MalformedPayload, ReportedError, WireChunk } from './kinds/wire';
 import { httpError, RemoteError } from './remoteError';
 import { SSE_DONE, StreamParser } from './streamParse';
 
@@ -48,6 +48,7 @@ export class RemoteEngine implements InfillEngine {
       }
       if (e instanceof RemoteError) throw e;
       if (e instanceof MalformedPayload) throw new RemoteError('malformed', `malformed response: ${e.message}`);
+      if (e instanceof ReportedError) throw new RemoteError('server', `the server reported: ${e.message}`);
       throw new RemoteError('network', `cannot reach ${this.opts.baseUrl}: ${causeOf(e)}`);
     } finally {
       clearTimeout(timer);
@@ -117,6 +118,10 @@ function causeOf(e: unknown): string {
   return cause?.code ?? cause?.message ?? (e as Error).message;
 }
 
+/** Finish reasons that mean the token cap or the context ended the middle: OpenAI's and Ollama's
+ * "length", llama-server's "limit", Mistral's "model_length". */
+const LENGTH_REASONS = ['length', 'limit', 'model_length'];
+
 /** Builds the middle from the payloads, and one StepEvent per payload that carries text. */
 class Accumulator {
   private pieces: string[] = [];
@@ -152,7 +157,7 @@ class Accumulator {
     let text = this.pieces.join('');
     const nl = text.indexOf('\n');
     if (single && nl >= 0) text = text.slice(0, nl);
-    const stopReason: StopReason = this.reason === 'length' || this.reason === 'limit' ? 'maxTokens' : single ? 'newline' : 'eom';
+    const stopReason: StopReason = LENGTH_REASONS.includes(this.reason ?? '') ? 'maxTokens' : single ? 'newline' : 'eom';
     return {
       text,
       tokens: this.tokens ?? this.pieces.length,

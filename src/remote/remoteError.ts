@@ -1,4 +1,6 @@
 // The ways a remote engine fails, each with one clear message for the status bar and the log.
+import { errorText } from './errorBody';
+
 export type RemoteFailure = 'unauthorized' | 'rateLimited' | 'server' | 'badRequest' | 'malformed' | 'timeout' | 'network' | 'config';
 
 export class RemoteError extends Error {
@@ -22,9 +24,10 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
-/** An HTTP status that is not 2xx, as a RemoteError; `body` is the start of what the server said. */
+/** An HTTP status that is not 2xx, as a RemoteError; `body` is what the server said (its error message when the body has a known shape). */
 export function httpError(status: number, body: string, retryAfter: string | null, fallbackRetryMs: number): RemoteError {
-  const said = body.trim() ? `: ${body.trim().slice(0, 200)}` : '';
+  const text = errorText(body);
+  const said = text ? `: ${text.slice(0, 200)}` : '';
   if (status === 401 || status === 403) return new RemoteError('unauthorized', `${status} unauthorized: check the API key ("Diffusion Coder: Set API Key")${said}`);
   if (status === 429) {
     const ms = parseRetryAfter(retryAfter) ?? fallbackRetryMs;

@@ -1,9 +1,24 @@
-// The FIM completions shape of Mercury (Inception), Codestral and `diffusion-coder serve`:
-// POST {base}/fim/completions with model, prompt, suffix, max_tokens, stream, stop; the answer
-// (or each SSE event, ending with `data: [DONE]`) is {choices: [{index, text, finish_reason}],
-// usage?}; a usage-only event may come with empty choices. Mercury also takes `diffusing`
-// (streamed intermediate diffusion states, each the whole text so far).
-import { MalformedPayload, object, optionalNumber, WireChunk, WireKind, WireRequest } from './wire';
+// The FIM completions shape of Mercury (Inception), Codestral (Mistral) and `diffusion-coder serve`:
+// POST {base}/fim/completions with model, prompt, suffix, max_tokens, stream, stop. The answer (or
+// each SSE event, ending with `data: [DONE]`) has `choices[0]` and an optional `usage`; a choice
+// carries its text as OpenAI text completions do (`text`: Mercury, serve) or chat-shaped as
+// Mistral's FIMCompletionResponse and CompletionChunk do (`message.content`, or `delta.content`
+// when streamed, a string or a list of text chunks). A usage-only event may come with empty
+// choices. Mercury also takes `diffusing`: streamed intermediate diffusion states, each the whole
+// text so far. Sources and what could not be confirmed: docs/remote-engines.md.
+import { MalformedPayload, object, optionalNumber, ReportedError, WireChunk, WireKind, WireRequest } from './wire';
+
+/** A choice's text: `text`, or the content of `delta` / `message`. */
+function choiceText(c: Record<string, unknown>): string {
+  if (typeof c.text === 'string') return c.text;
+  const m = c.delta ?? c.message;
+  if (m === undefined || m === null) throw new MalformedPayload('choices[0] has no "text", "delta" or "message"');
+  const content = object(m, c.delta !== undefined ? 'choices[0].delta' : 'choices[0].message').content;
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((part) => (typeof part?.text === 'string' ? part.text : '')).join('');
+  throw new MalformedPayload('the choice\'s "content" is neither a string nor a list of chunks');
+}
 
 export function fimApi(diffusing: boolean): WireKind {
   return {
@@ -27,9 +42,9 @@ export function fimApi(diffusing: boolean): WireKind {
       const tokens = optionalNumber(usage?.completion_tokens);
       if (o.choices.length === 0) return { text: '', tokens };
       const c = object(o.choices[0], 'choices[0]');
-      if (typeof c.text !== 'string') throw new MalformedPayload('choices[0].text is not a string');
       const reason = typeof c.finish_reason === 'string' ? c.finish_reason : undefined;
-      return { text: c.text, replace: diffusing, finished: reason !== undefined, finishReason: reason, tokens };
+      if (reason === 'error') throw new ReportedError('the generation failed (finish_reason "error")');
+      return { text: choiceText(c), replace: diffusing, finished: reason !== undefined, finishReason: reason, tokens };
     },
   };
 }

@@ -1,6 +1,7 @@
 // What every remote kind implements: the request body its API documents, the path it is posted
 // to, how its (streamed) response is framed, and how one payload reads. A payload that does not
-// have the documented shape throws MalformedPayload.
+// have the documented shape throws MalformedPayload; one that is the API's own error report (an
+// error line or event in the middle of a stream) throws ReportedError.
 import { Framing } from '../streamParse';
 
 export interface WireRequest {
@@ -36,6 +37,9 @@ export interface WireKind {
 }
 
 export class MalformedPayload extends Error {}
+
+/** The server reported a failure inside a 200 response (Ollama's `{"error"}` line, llama-server's error event). */
+export class ReportedError extends Error {}
 
 export function object(v: unknown, what: string): Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new MalformedPayload(`${what} is not a JSON object`);

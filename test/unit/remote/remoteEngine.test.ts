@@ -1,17 +1,20 @@
-// The remote engine against scripted local servers, one per kind, replaying each API's
-// documented shapes and quirks: SSE framing, `[DONE]`, usage-only chunks, diffusion states,
-// NDJSON, 401, 429 with Retry-After, 500, a malformed line, a stalled stream, cancel, supersede.
+// The remote engine against scripted local servers, one per kind, replaying each API's real
+// shapes (apiShapes.ts, each with its primary source): SSE framing, `[DONE]`, usage-only chunks,
+// diffusion states, Mistral's chat-shaped choices, NDJSON with Ollama's final `done: true` line,
+// llama-server's last event with `stop: true` and no [DONE], each API's error body before and
+// inside a stream, 401, 429 with Retry-After, 5xx, a malformed line, a stalled stream, cancel,
+// supersede.
 import * as assert from 'assert';
 import { REMOTE } from '../../../src/defaults';
 import { RemoteKind } from '../../../src/remote/kinds';
 import { RemoteEngine, RemoteEngineOptions } from '../../../src/remote/remoteEngine';
 import { RemoteError } from '../../../src/remote/remoteError';
 import { EngineError, StepEvent } from '../../../src/protocol';
+import { llamaError, llamaFinal, llamaPartial, mistral422, mistralChunk, mistralResponse, ndjson, ollamaError, ollamaFinal, ollamaLine, sse, textChunk } from './apiShapes';
 import { FakeServer, fakeServer, trickle } from './fakeServer';
 
 const REQ = { prefix: 'def add(a, b):\n    return ', suffix: '\n', mode: 'multi' as const, maxTokens: 32 };
-const sse = (o: unknown) => `data: ${typeof o === 'string' ? o : JSON.stringify(o)}\n\n`;
-const choice = (text: string, finish: string | null = null) => ({ id: 'c', object: 'text_completion', choices: [{ index: 0, text, finish_reason: finish }] });
+const choice = textChunk;
 
 async function rejects(p: Promise<unknown>, failure: RemoteError['failure'], message?: RegExp): Promise<RemoteError> {
   try {
@@ -37,6 +40,8 @@ describe('remote engine', function () {
 
   const engine = engineOf;
 
+  // Mercury's chunks are assumed to be OpenAI text completion chunks (apiShapes.textChunk); Inception's
+  // own reference for the FIM endpoint and `diffusing` could not be read (docs/remote-engines.md).
   describe('mercury (Inception FIM API)', () => {
     it('sends every documented field with the bearer key, and shows the diffusion states as steps', async () => {
       fake.script = (_q, res) =>
@@ -60,7 +65,7 @@ describe('remote engine', function () {
     });
   });
 
-  describe('fim-api', () => {
+  describe('fim-api: diffusion-coder serve (OpenAI text completion chunks)', () => {
     it('streams deltas, leaves out an empty model and diffusing, and maps "length" to maxTokens', async () => {
       fake.script = (_q, res) => void trickle(res, ['data: ', JSON.stringify(choice('a ')) + '\n', '\n', sse(choice('+ b', 'length')), sse('[DONE]')], 'text/event-stream');
       const steps: StepEvent[] = [];
@@ -74,50 +79,113 @@ describe('remote engine', function () {
 
     it('reads a non-streamed answer, and a single line asks for stop ["\\n"] and is cut there', async () => {
       fake.script = (_q, res) => res.end(JSON.stringify({ ...choice('a + b\nmore', 'stop'), usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } }));
-      const r = await engine('fim-api', { model: 'codestral-latest' }).infill({ ...REQ, mode: 'single' });
-      assert.deepStrictEqual(fake.received[0].body, { model: 'codestral-latest', prompt: REQ.prefix, suffix: '\n', max_tokens: 32, stream: false, stop: ['\n'] });
+      const r = await engine('fim-api', { model: 'dcoder-17m' }).infill({ ...REQ, mode: 'single' });
+      assert.deepStrictEqual(fake.received[0].body, { model: 'dcoder-17m', prompt: REQ.prefix, suffix: '\n', max_tokens: 32, stream: false, stop: ['\n'] });
       assert.strictEqual(r.text, 'a + b');
       assert.strictEqual(r.tokens, 5);
     });
   });
 
-  describe('ollama', () => {
-    it('posts /api/generate with suffix and options, and reads NDJSON', async () => {
+  describe('fim-api: Codestral (Mistral chat-shaped choices)', () => {
+    it('streams delta.content chunks, the finish, a usage chunk, then [DONE]', async () => {
       fake.script = (_q, res) =>
-        void trickle(res, ['{"model":"m","response":"a","done":false}\n{"model":"m","resp', 'onse":" + b","done":false}\n', '{"model":"m","response":"","done":true,"done_reason":"stop","eval_count":3}\n'], 'application/x-ndjson');
+        void trickle(res, [sse(mistralChunk('a')), sse(mistralChunk(' + b')), sse(mistralChunk('', 'stop', { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 })), sse('[DONE]')], 'text/event-stream');
+      const steps: StepEvent[] = [];
+      const r = await engine('fim-api', { model: 'codestral-latest', apiKey: 'k' }).infill(REQ, { onStep: (s) => steps.push(s) });
+      assert.deepStrictEqual(fake.received[0].body, { model: 'codestral-latest', prompt: REQ.prefix, suffix: '\n', max_tokens: 32, stream: true });
+      assert.deepStrictEqual(steps.map((s) => s.tokens), [['a'], ['a', ' + b']]);
+      assert.strictEqual(r.text, 'a + b');
+      assert.strictEqual(r.tokens, 3);
+      assert.strictEqual(r.stopReason, 'eom');
+    });
+
+    it('reads message.content (a string or text chunks) and maps "model_length" to maxTokens', async () => {
+      fake.script = (_q, res) => res.end(JSON.stringify(mistralResponse('a + b', 'model_length', 4)));
+      const r = await engine('fim-api', { model: 'codestral-latest' }).infill(REQ);
+      assert.strictEqual(r.text, 'a + b');
+      assert.strictEqual(r.tokens, 4);
+      assert.strictEqual(r.stopReason, 'maxTokens');
+      const chunks = mistralResponse('', 'stop', 2);
+      chunks.choices[0].message.content = [{ type: 'text', text: 'a +' }, { type: 'text', text: ' b' }] as unknown as string;
+      fake.script = (_q, res) => res.end(JSON.stringify(chunks));
+      assert.strictEqual((await engine('fim-api', { model: 'codestral-latest' }).infill(REQ)).text, 'a + b');
+    });
+
+    it("reports Mistral's 422 detail and a finish_reason \"error\"", async () => {
+      fake.script = (_q, res) => res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify(mistral422));
+      await rejects(engine('fim-api', { model: 'codestral-latest' }).infill(REQ), 'badRequest', /^422 request refused: body\.max_tokens: Input should be greater than or equal to 1$/);
+      fake.script = (_q, res) => void trickle(res, [sse(mistralChunk('a')), sse(mistralChunk('', 'error')), sse('[DONE]')], 'text/event-stream');
+      await rejects(engine('fim-api', { model: 'codestral-latest' }).infill(REQ, { onStep: () => undefined }), 'server', /finish_reason "error"/);
+    });
+  });
+
+  describe('ollama', () => {
+    it('posts /api/generate with suffix, think: false, keep_alive and options, and reads NDJSON to the done line', async () => {
+      fake.script = (_q, res) => {
+        const [a, b] = [ndjson(ollamaLine('a')), ndjson(ollamaLine(' + b'))];
+        void trickle(res, [a + b.slice(0, 30), b.slice(30), ndjson(ollamaFinal('stop', 3))], 'application/x-ndjson');
+      };
       const steps: StepEvent[] = [];
       const r = await engine('ollama', { model: 'qwen2.5-coder:1.5b' }).infill(REQ, { onStep: (s) => steps.push(s) });
       const q = fake.received[0];
       assert.strictEqual(q.url, '/api/generate');
-      assert.deepStrictEqual(q.body, { model: 'qwen2.5-coder:1.5b', prompt: REQ.prefix, suffix: '\n', stream: true, options: { num_predict: 32 } });
+      assert.deepStrictEqual(q.body, { model: 'qwen2.5-coder:1.5b', prompt: REQ.prefix, suffix: '\n', stream: true, think: false, keep_alive: REMOTE.ollamaKeepAlive, options: { num_predict: 32 } });
       assert.strictEqual(steps.length, 2);
       assert.strictEqual(r.text, 'a + b');
       assert.strictEqual(r.tokens, 3);
+      assert.strictEqual(r.stopReason, 'eom');
     });
 
-    it('needs a model name, and reports an {error} line', async () => {
+    it('sends no suffix but raw at the end of a document, and maps done_reason "length" to maxTokens', async () => {
+      fake.script = (_q, res) => res.end(JSON.stringify({ ...ollamaFinal('length', 32), response: 'a + b' }));
+      const r = await engine('ollama', { model: 'm' }).infill({ ...REQ, suffix: '' });
+      assert.deepStrictEqual(fake.received[0].body, { model: 'm', prompt: REQ.prefix, raw: true, stream: false, think: false, keep_alive: REMOTE.ollamaKeepAlive, options: { num_predict: 32 } });
+      assert.strictEqual(r.text, 'a + b');
+      assert.strictEqual(r.stopReason, 'maxTokens');
+    });
+
+    it('needs a model name, and reports its error body and an {error} line mid-stream', async () => {
       await rejects(engine('ollama').infill(REQ), 'config', /model/);
-      fake.script = (_q, res) => void trickle(res, ['{"error":"model not found"}\n'], 'application/x-ndjson');
-      await rejects(engine('ollama', { model: 'x' }).infill(REQ, { onStep: () => undefined }), 'malformed', /model not found/);
+      fake.script = (_q, res) => res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(ollamaError("model 'x' not found")));
+      await rejects(engine('ollama', { model: 'x' }).infill(REQ), 'badRequest', /^404 request refused: model 'x' not found$/);
+      fake.script = (_q, res) => void trickle(res, [ndjson(ollamaLine('a')), ndjson(ollamaError('an error was encountered while running the model'))], 'application/x-ndjson');
+      await rejects(engine('ollama', { model: 'x' }).infill(REQ, { onStep: () => undefined }), 'server', /reported: an error was encountered while running the model/);
     });
   });
 
   describe('llama-server', () => {
-    it('posts /infill with input_prefix, input_suffix, n_predict, and reads SSE without [DONE]', async () => {
-      fake.script = (_q, res) => void trickle(res, [sse({ content: 'a', stop: false }), sse({ content: ' + b', stop: false }), sse({ content: '', stop: true, stop_type: 'eos', tokens_predicted: 3 })], 'text/event-stream');
+    it('posts /infill with the cursor line in prompt, cache_prompt, t_max_predict_ms, n_indent, and reads SSE to the stop: true event', async () => {
+      fake.script = (_q, res) => void trickle(res, [sse(llamaPartial('a')), sse(llamaPartial(' + b')), sse(llamaFinal('eos', 3))], 'text/event-stream');
       const r = await engine('llama-server').infill(REQ, { onStep: () => undefined });
       const q = fake.received[0];
       assert.strictEqual(q.url, '/infill');
-      assert.deepStrictEqual(q.body, { input_prefix: REQ.prefix, input_suffix: '\n', n_predict: 32, stream: true, cache_prompt: true });
+      assert.deepStrictEqual(q.body, {
+        input_prefix: 'def add(a, b):\n',
+        input_suffix: '\n',
+        prompt: '    return ',
+        n_predict: 32,
+        stream: true,
+        cache_prompt: true,
+        t_max_predict_ms: REMOTE.llamaServerMaxPredictMs,
+        n_indent: 4,
+      });
       assert.strictEqual(r.text, 'a + b');
       assert.strictEqual(r.tokens, 3);
     });
 
-    it('reads a non-streamed answer and maps stop_type "limit" to maxTokens', async () => {
-      fake.script = (_q, res) => res.end(JSON.stringify({ content: 'a + b', stop: true, stop_type: 'limit', tokens_predicted: 32 }));
-      const r = await engine('llama-server').infill(REQ);
+    it('reads a non-streamed answer and maps stop_type "limit" to maxTokens; no n_indent at column 0', async () => {
+      fake.script = (_q, res) => res.end(JSON.stringify(llamaFinal('limit', 32, 'a + b')));
+      const r = await engine('llama-server').infill({ ...REQ, prefix: 'x = ', mode: 'single' });
+      assert.deepStrictEqual(fake.received[0].body, { input_prefix: '', input_suffix: '\n', prompt: 'x = ', n_predict: 32, stream: false, cache_prompt: true, t_max_predict_ms: REMOTE.llamaServerMaxPredictMs, stop: ['\n'] });
       assert.strictEqual(r.text, 'a + b');
       assert.strictEqual(r.stopReason, 'maxTokens');
+    });
+
+    it('reports its error body, and an error event that ends a stream', async () => {
+      fake.script = (_q, res) => res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(llamaError(400, 'the request exceeds the available context size', 'exceed_context_size_error')));
+      await rejects(engine('llama-server').infill(REQ), 'badRequest', /^400 request refused: the request exceeds the available context size$/);
+      fake.script = (_q, res) => void trickle(res, [sse(llamaPartial('a')), sse(llamaError(500, 'failed to decode the batch', 'server_error'))], 'text/event-stream');
+      await rejects(engine('llama-server').infill(REQ, { onStep: () => undefined }), 'server', /reported: failed to decode the batch/);
     });
   });
 
