@@ -2,7 +2,8 @@
 # One lent-GPU call that cannot waste its draw. Every phase is bounded by an absolute deadline
 # taken from the call's own time limit: build a corpus on the device (its Python standard library
 # and site-packages, licence-checked by corpus.py, plus the carried JS/TS records and HumanEval
-# signatures), train from scratch (train.py --gpu) with fp16 weight parts renamed into $OUT every
+# signatures), train (train.py --gpu, continuing from the shipped model's weights when the
+# architecture is the same; DC_GPU_INIT= names another model folder, empty: from scratch) with fp16 weight parts renamed into $OUT every
 # 2 minutes (a killed call still returns the latest weights), export the ONNX model, and score
 # HumanEval single-line pass@1 there (device_eval.py). All output, tracebacks included, goes to
 # $OUT/run.log and to the terminal. $OUT ends with at most 8 files of at most 16 MiB:
@@ -69,7 +70,7 @@ ship() { # SRC NAME: copy into $OUT (atomically) when it fits, else say why not
 main() {
   say "gpu_run.sh: limit $LIMIT s, device $DEVICE, training until $((TRAIN_END - 20 - START)) s, all written by $((END - START)) s"
   command -v nvidia-smi >/dev/null && nvidia-smi -L
-  local name tok work std sites rc bound
+  local name tok work std sites rc bound init
   name=$($PY -c 'import json; print(json.load(open("src/defaults.json"))["model"])') || return 1
   tok=models/$name/tokenizer.json
   work=$(mktemp -d)
@@ -98,9 +99,12 @@ main() {
     return 1
   fi
 
-  say "training (deadline +$((TRAIN_END - START)) s)"
+  # runs add up: continue from the shipped weights (its ONNX read back) unless the architecture changed
+  init=${DC_GPU_INIT-models/$name}
+  say "training (deadline +$((TRAIN_END - START)) s, warm start: ${init:-none})"
   timeout -k 10 $((TRAIN_END + 30 - $(date +%s))) $PY training/train.py --out "$work/run" --corpus "$work/corpus" \
-    --tokenizer "$tok" --device "$DEVICE" --deadline "$TRAIN_END" --snapshot-dir "$OUT" "${TRAIN_ARGS[@]}"
+    --tokenizer "$tok" --device "$DEVICE" --deadline "$TRAIN_END" --snapshot-dir "$OUT" \
+    ${init:+--warm-start "$init"} "${TRAIN_ARGS[@]}"
   rc=$?
   [ "$rc" = 0 ] || say "ERROR: training exited with $rc; going on with the last snapshot"
   if [ ! -e "$OUT/weights.json" ]; then

@@ -2,10 +2,12 @@
 
 Usage:
     /usr/bin/python3 training/train.py --out training/runs/main [--minutes 90] [--device cpu]
-        [--init weights.pt] [--tiny] [--deadline EPOCH] [--snapshot-dir DIR]
+        [--init weights.pt|models/NAME] [--warm-start models/NAME] [--tiny] [--deadline EPOCH] [--snapshot-dir DIR]
 
 Resumable: if OUT/ckpt.pt exists the run continues from it (model, optimizer, step, RNG).
---init starts a new run from other weights.
+--init starts a new run from other weights: a checkpoint, or a shipped model folder whose ONNX
+weights are read back (dcoder/warm_start.py); --warm-start does the same when the architecture is
+this run's and trains from scratch otherwise (gpu_run.sh: runs add up).
 
 Objective (shifted, as Dream / DiffuCoder / Fast-dLLM v2: the state at i-1 predicts token i):
   * the first `ar_frac` of the time budget is next-token training on FIM-formatted examples
@@ -36,7 +38,7 @@ from dataclasses import asdict
 from dcoder import cpu_blas  # noqa: F401  (must come before torch)
 import torch
 
-from dcoder import bpe
+from dcoder import bpe, warm_start
 from dcoder.checkpoint import save_checkpoint, write_parts
 from dcoder.config import TrainConfig, gpu_config, tiny_config
 from dcoder.data import BatchStream, Data
@@ -65,6 +67,28 @@ def make_optimizer(model, cfg, device):
                               {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95), **extra)
 
 
+def starting_weights(args, cfg, tok_json):
+    """The checkpoint-shaped dict to start from (--init or --warm-start), its architecture made the
+    run's; None when --warm-start's weights have another architecture than --gpu's or --model's."""
+    src = args.init or args.warm_start
+    if os.path.isdir(src) or src.endswith(".onnx"):
+        init = warm_start.load(src)
+    else:
+        init = torch.load(src, map_location="cpu", weights_only=False)
+    have = ModelConfig.from_dict(init["model_config"])
+    diff = warm_start.mismatch(cfg.model, have) if args.gpu or args.model else ""
+    if diff and args.init:
+        raise SystemExit(f"--init {src}: another architecture ({diff}); a changed architecture trains from "
+                         "scratch once (drop --init)")
+    if diff:
+        print(f"warm start skipped: {src} has another architecture ({diff}); training from scratch", flush=True)
+        return None
+    if init.get("tokenizer_json") and json.loads(init["tokenizer_json"]) != json.loads(tok_json):
+        raise SystemExit(f"{src} was trained with another tokenizer than {args.tokenizer}")
+    cfg.model = have
+    return init
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(ROOT, "training", "runs", "main"))
@@ -83,7 +107,11 @@ def main():
     ap.add_argument("--ar-frac", type=float, help="share of the budget on next-token training only (0: adapt from the start, e.g. after --init)")
     ap.add_argument("--unshifted", action="store_true", help="the first model's objective (for comparison)")
     ap.add_argument("--model", help="JSON ModelConfig fields, e.g. '{\"n_layer\": 8}'")
-    ap.add_argument("--init", help="start from these weights (a checkpoint.pt) instead of random")
+    ap.add_argument("--init", help="start from these weights instead of random: a checkpoint (.pt) or a model folder "
+                    "(models/NAME: its ONNX weights read back, dcoder/warm_start.py); with --gpu or --model the "
+                    "architectures must match")
+    ap.add_argument("--warm-start", metavar="MODEL_DIR",
+                    help="as --init, but weights of another architecture than this run's mean training from scratch (said in the log)")
     ap.add_argument("--tiny", action="store_true", help="a tiny model and a few steps (smoke test)")
     ap.add_argument("--gpu", action="store_true", help="the configuration for a lent GPU (gpu_config)")
     ap.add_argument("--workers", type=int, default=0, help="data worker processes (for a GPU)")
@@ -119,9 +147,8 @@ def main():
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path, map_location="cpu", weights_only=False)
         cfg.model = ModelConfig.from_dict(state["model_config"])
-    elif args.init:
-        init = torch.load(args.init, map_location="cpu", weights_only=False)
-        cfg.model = ModelConfig.from_dict(init["model_config"])
+    elif args.init or args.warm_start:
+        init = starting_weights(args, cfg, tok_json)
     cuda = args.device.startswith("cuda")
     here = torch.cuda.get_device_name(args.device) if cuda else f"CPU, {cfg.threads} threads"
     before = ((state or init or {}).get("train_config") or {}).get("device", "")
@@ -140,7 +167,7 @@ def main():
     elif init:
         model.load_state_dict({k: v.float() for k, v in init["model"].items()})
         tokens = init.get("tokens", 0)
-        print(f"initialised from {args.init} ({tokens/1e6:.2f} M tokens seen before)")
+        print(f"initialised from {args.init or args.warm_start} ({tokens/1e6:.2f} M tokens seen before)")
     print(f"model: {model.num_params()/1e6:.2f} M parameters, device {args.device}, shift {cfg.model.shift}")
     run_model = torch.compile(model) if args.compile and hasattr(torch, "compile") else model
     data = Data(os.path.join(args.corpus, "train.jsonl"), tok, cfg, rng, limit=200 if args.tiny else None)

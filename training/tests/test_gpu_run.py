@@ -24,6 +24,8 @@ import export  # noqa: E402
 import gpu  # noqa: E402
 from dcoder.model import DiffusionCoder, ModelConfig  # noqa: E402
 from dcoder.checkpoint import join_parts  # noqa: E402
+from dcoder.config import gpu_config, tiny_config  # noqa: E402
+from dcoder import warm_start  # noqa: E402
 
 LIMIT = 50
 
@@ -61,9 +63,24 @@ def carried_data(folder):
                                         "text": open(path).read()}) + "\n")
 
 
-def dry_run(out, data):
+INIT_TOKENS = 123_456
+
+
+def tiny_shipped_model(folder):
+    """A model folder as export.py ships it (int8 MatMulNBits), with the tiny configuration's
+    architecture and the shipped tokenizer: what the dry run warm-starts from (the shipped 17 M
+    model itself takes seconds a step on this CPU; tests/test_warm_start.py reads that one back)."""
+    torch.manual_seed(3)
+    with open(os.path.join(ROOT, "models", gpu.DEFAULT_MODEL, "tokenizer.json")) as f:
+        tok_json = f.read()
+    model = DiffusionCoder(tiny_config().model).eval()
+    export.export_folder(model, folder, "tiny-init", tok_json, {"tokens": INIT_TOKENS, "step": 7})
+
+
+def dry_run(out, data, init):
     """The script, started in its own process group (so that a test can kill all of it)."""
-    env = {**os.environ, "DC_GPU_DRY": "1", "DC_GPU_DATA": data, "OUT": out, "PYTHON": sys.executable}
+    env = {**os.environ, "DC_GPU_DRY": "1", "DC_GPU_DATA": data, "OUT": out, "PYTHON": sys.executable,
+           "DC_GPU_INIT": init}
     return subprocess.Popen(["bash", os.path.join(HERE, "gpu_run.sh"), str(LIMIT)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
@@ -81,6 +98,8 @@ class GpuRunDryTest(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.data = os.path.join(self.tmp.name, "gpu")
         carried_data(self.data)
+        self.init = os.path.join(self.tmp.name, "init")
+        tiny_shipped_model(self.init)
 
     def tearDown(self):
         self.tmp.cleanup()
@@ -88,7 +107,7 @@ class GpuRunDryTest(unittest.TestCase):
     def test_dry_run_leaves_weights_log_and_scores_within_the_limits(self):
         out = os.path.join(self.tmp.name, "out")
         t0 = time.time()
-        p = dry_run(out, self.data)
+        p = dry_run(out, self.data, self.init)
         printed = p.communicate(timeout=LIMIT + 30)[0]
         took = time.time() - t0
         self.assertEqual(p.returncode, 0, printed[-3000:])
@@ -108,6 +127,9 @@ class GpuRunDryTest(unittest.TestCase):
         self.assertGreater(meta["step"], 1)
         self.assertLess(meta["seconds"], LIMIT)
         self.assertEqual(state["train_config"]["max_steps"], 0)
+        # it continued from the model folder's weights (its ONNX read back), counting on from its tokens
+        self.assertIn(f"initialised from {self.init}", printed)
+        self.assertGreater(state["tokens"], INIT_TOKENS)
         with open(os.path.join(out, "run.log")) as f:
             log = f.read()
         self.assertEqual(log.strip(), printed.strip())
@@ -134,7 +156,7 @@ class GpuRunDryTest(unittest.TestCase):
 
     def test_a_killed_call_still_returns_the_latest_weights(self):
         out = os.path.join(self.tmp.name, "out")
-        p = dry_run(out, self.data)
+        p = dry_run(out, self.data, self.init)
         try:
             t0 = time.time()
             while not os.path.exists(os.path.join(out, "weights.json")) and time.time() - t0 < LIMIT:
@@ -146,6 +168,14 @@ class GpuRunDryTest(unittest.TestCase):
         self.assertEqual(state["step"], meta["step"])
         with open(os.path.join(out, "run.log")) as f:
             self.assertIn("training (deadline", f.read())
+
+
+class WarmStartChoiceTest(unittest.TestCase):
+    def test_the_next_gpu_run_continues_from_the_shipped_model(self):
+        """gpu_config's architecture is the shipped model's, so gpu_run.sh's --warm-start loads it."""
+        with open(os.path.join(ROOT, "models", gpu.DEFAULT_MODEL, "manifest.json")) as f:
+            have = warm_start.config_of(json.load(f))
+        self.assertEqual(warm_start.mismatch(gpu_config().model, have), "")
 
 
 class DeviceDecodingTest(unittest.TestCase):
