@@ -1,5 +1,6 @@
 // @ts-check
-// Denoising panel (webview side): draws each request's masked positions resolving into tokens,
+// Denoising panel (webview side): draws each request's masked positions resolving into tokens
+// (live steps paced: each stays at least the begin message's stepMs, the end shown after them),
 // shaded by the confidence they were committed with; replays the last finished completion; shows
 // the local acceptance statistics as a table.
 // Its messages are typed in src/vscode/panelMessages.ts; media/tsconfig.json checks this file.
@@ -33,12 +34,57 @@
 
   /** @param {RecordingBegin} begin @param {string} [label] */
   function start(begin, label) {
+    resetPace();
+    stepMs = begin.stepMs ?? 0;
     shown = { id: begin.id, conf: new Map(), drawn: 0 };
     meta.textContent = `${label ?? 'Live'}: #${begin.id} · ${begin.source} · ${begin.mode ?? 'auto'} · up to ${begin.maxTokens ?? '?'} tokens`;
     stats.textContent = 'prefill…';
     tokensEl.replaceChildren();
     resultEl.textContent = '';
     resultEl.className = 'result';
+  }
+
+  /** Live steps not drawn yet, and the live request's end once it came: each step stays at least begin.stepMs. */
+  /** @type {StepEvent[]} */
+  let queue = [];
+  /** @type {RecordingEnd | undefined} */
+  let endWaiting;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let paceTimer;
+  let stepMs = 0;
+  const MAX_QUEUED = 24;
+
+  function resetPace() {
+    clearTimeout(paceTimer);
+    paceTimer = undefined;
+    queue = [];
+    endWaiting = undefined;
+  }
+
+  /** Draws the next waiting step, then waits stepMs; the end is shown after the last one. */
+  function pace() {
+    const next = queue.shift();
+    if (next) {
+      draw(next);
+      paceTimer = setTimeout(pace, stepMs);
+      return;
+    }
+    paceTimer = undefined;
+    if (endWaiting) finish(endWaiting);
+    endWaiting = undefined;
+  }
+
+  /** @param {StepEvent} step */
+  function liveStep(step) {
+    queue.push(step);
+    if (queue.length > MAX_QUEUED) queue.splice(0, queue.length - MAX_QUEUED);
+    if (!paceTimer) pace();
+  }
+
+  /** @param {RecordingEnd} end */
+  function liveEnd(end) {
+    if (paceTimer || queue.length) endWaiting = end;
+    else finish(end);
   }
 
   /** @param {StepEvent} step */
@@ -131,10 +177,10 @@
         if (live()) start(m.begin);
         break;
       case 'step':
-        if (live() && m.id === shown.id) draw(m.step);
+        if (live() && m.id === shown.id) liveStep(m.step);
         break;
       case 'end':
-        if (live() && m.id === shown.id) finish(m.end);
+        if (live() && m.id === shown.id) liveEnd(m.end);
         else if (m.end.result) replayBtn.disabled = false;
         break;
       case 'last':

@@ -38,7 +38,7 @@ export const SETTINGS = Object.freeze({
   maxTokens: DECODE.maxTokens,
   decode: DECODE.mode,
   /** Ghost text whose least sure token is below this is held back (docs/confidence-gate.md). */
-  minConfidence: 0.3,
+  minConfidence: 0.15,
   /** Shortest time a drawn denoising step stays on screen (panel, in-editor denoise). */
   denoiseStepMs: 60,
   /** 0: the threshold policy instead of fixed steps. */

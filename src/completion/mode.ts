@@ -1,5 +1,6 @@
 // Decisions taken from the shape of the cursor's line: single- or multi-line completion, and
 // whether real code stands right of the cursor (then completions are not triggered automatically).
+import type { InfillMode } from '../protocol';
 
 export type LineMode = 'single' | 'multi';
 
@@ -39,6 +40,11 @@ export function decideMode(prefix: string, suffix: string): LineMode {
   if (before.trim()) return endsWithBlockOpener(before) ? 'multi' : 'single';
   const above = prefix.slice(0, prefix.length - before.length);
   return endsWithBlockOpener(lastNonBlankLine(above)) ? 'multi' : 'single';
+}
+
+/** A request's line mode: `single` or `multi` as asked; `auto` (or none) decided as the editor does. */
+export function requestIsSingleLine(mode: InfillMode | undefined, prefix: string, suffix: string): boolean {
+  return mode === 'single' || (mode !== 'multi' && decideMode(prefix, suffix) === 'single');
 }
 
 /** True when the rest of the line holds code, not just whitespace and closing brackets/quotes. */

@@ -13,6 +13,8 @@
 //    the policy drafts the block, with further passes only when it asks for more steps. Drafts
 //    never hold <eom>: the verifier alone decides where the middle ends (a drafted end would
 //    only cut the draft short where greedy decoding goes on).
+// Step events show only what is verified, the drafted block as masks: a draft may still be
+// thrown away, and a step's committed text only ever grows (serve streams it as deltas).
 // Stops as the `ar` decode does: at <eom>, at a line end in single-line mode, at maxTokens or at
 // the position limit.
 import { EngineError, StopReason } from '../protocol';
@@ -56,12 +58,21 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
     steps++;
     return model.step(clean, block, at, rows);
   };
-  const emit = (blockNo: number, tokens: (number | null)[]): void =>
-    o.onStep?.({ step: steps, block: blockNo, tokens: [...out, ...tokens], committed: [], confidences: [], forwards });
-  const done = (reason: StopReason): DecodeResult => ({ tokens: out, probs, steps, forwards, stopReason: stop ?? reason, verifyPasses });
+  /** One event per pass: the verified tokens (those of this pass committed), then `masked` masks. */
+  let reported = 0;
+  const emit = (blockNo: number, masked: number): void => {
+    const committed = Array.from({ length: out.length - reported }, (_, i) => reported + i);
+    o.onStep?.({ step: steps, block: blockNo, tokens: [...out, ...new Array<null>(masked).fill(null)], committed, confidences: probs.slice(reported), forwards });
+    reported = out.length;
+  };
+  let blockNo = 0;
+  const done = (reason: StopReason): DecodeResult => {
+    if (out.length > reported) emit(blockNo, 0); // the last pass's verified tokens
+    return { tokens: out, probs, steps, forwards, stopReason: stop ?? reason, verifyPasses };
+  };
 
   // `pos` is the position of the token after `out`; `pending` (clean, not held) ends right before it
-  for (let blockNo = 0; ; blockNo++) {
+  for (; ; blockNo++) {
     const at = pos + draft.length;
     const B = Math.max(0, Math.min(o.blockSize, o.maxTokens - out.length - draft.length, o.maxPosition - at));
     if (draft.length === 0 && B === 0) return done(o.maxPosition <= at ? 'contextFull' : 'maxTokens');
@@ -85,7 +96,7 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
     }
     if (k < draft.length) {
       draft = [];
-      emit(blockNo, []);
+      emit(blockNo, 0);
       continue;
     }
     pos += draft.length;
@@ -97,7 +108,7 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
     anchor = rows.slice(draft.length * V, (draft.length + 1) * V);
     for (let s = 0; ; s++) {
       commitStep(blockRowsNow, st, draftOpts, out.length, s);
-      emit(blockNo, st.block.slice(0, st.horizon).map((t, i) => (st.done[i] ? t : null)));
+      emit(blockNo, st.horizon);
       if (!unsettled(st)) break;
       blockRowsNow = blockRows(await pass([], st.block, pos, B), B, V, true, anchor).rows;
     }

@@ -6,6 +6,7 @@ import { InfillEngine } from '../client/infillEngine';
 import { RequestOptions } from '../client/pendingRequests';
 import { DECODE, REMOTE } from '../defaults';
 import { EngineError, InfillParams, InfillResult, StepEvent, StopReason } from '../protocol';
+import { requestIsSingleLine } from '../completion/mode';
 import { RemoteKind, WIRE } from './kinds';
 import { MalformedPayload, ReportedError, WireChunk } from './kinds/wire';
 import { httpError, RemoteError } from './remoteError';
@@ -61,7 +62,7 @@ export class RemoteEngine implements InfillEngine {
     const { kind, model, apiKey } = this.opts;
     if (kind === 'ollama' && !model) throw new RemoteError('config', 'ollama needs a model name: set "diffusionCoder.engine.model"');
     if (kind === 'mercury' && !apiKey) throw new RemoteError('config', 'mercury needs an API key: run "Diffusion Coder: Set API Key"');
-    const single = params.mode === 'single';
+    const single = requestIsSingleLine(params.mode, params.prefix, params.suffix);
     const maxTokens = Math.min(params.maxTokens ?? DECODE.maxTokens, single ? DECODE.singleLineMaxTokens : Infinity);
     const stream = !!ro.onStep;
     const wire = WIRE[kind];

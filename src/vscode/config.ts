@@ -15,6 +15,8 @@ export interface LanguageSettings extends CompleterSettings {
   limits: ContextLimits;
   syntaxCheck: boolean;
   inlineDenoise: boolean;
+  /** Shortest time a drawn denoising step stays on screen. */
+  denoiseStepMs: number;
 }
 
 export interface EngineSettings {
@@ -44,6 +46,7 @@ export function languageSettings(languageId?: string): LanguageSettings {
     limits: { ...DEFAULT_LIMITS, prefixChars: get('context.prefixChars'), suffixChars: get('context.suffixChars') },
     syntaxCheck: get('syntaxCheck'),
     inlineDenoise: get('inlineDenoise'),
+    denoiseStepMs: get('denoiseStepMs'),
     alternatives: get('alternatives'),
   };
 }

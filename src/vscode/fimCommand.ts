@@ -33,7 +33,7 @@ export async function fillInTheMiddle(engine: EngineFn, log: vscode.LogOutputCha
     { location: vscode.ProgressLocation.Notification, title: 'Diffusion Coder: filling in the middle', cancellable: true },
     async (progress, token) => {
       const abort = abortSignalFor(token);
-      const inPlace = cfg.inlineDenoise ? denoise.start(editor, selection) : undefined;
+      const inPlace = cfg.inlineDenoise ? denoise.start(editor, selection, cfg.denoiseStepMs) : undefined;
       const signal = inPlace ? AbortSignal.any([abort.signal, inPlace.signal]) : abort.signal;
       try {
         const params = { prefix: ctx.prefix, suffix: ctx.suffix, languageId: doc.languageId, maxTokens: cfg.maxTokens, mode, decode: cfg.decode, steps: cfg.steps, threshold: cfg.threshold };
@@ -42,6 +42,7 @@ export async function fillInTheMiddle(engine: EngineFn, log: vscode.LogOutputCha
           progress.report({ message: `step ${s.step}: ${done}/${s.tokens.length} tokens` });
           inPlace?.step(s);
         });
+        await inPlace?.drained(); // the user asked to watch: the edit waits for the last drawn step
         return postprocess(result.text, { prefix: ctx.prefix, suffix: ctx.suffix, mode, indent: indentStyle(doc) });
       } catch (e) {
         if (!signal.aborted) void vscode.window.showErrorMessage(`Diffusion Coder: ${(e as Error).message}`);

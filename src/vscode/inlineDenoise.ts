@@ -3,10 +3,13 @@
 // settled text (ghost-text colour) and, after it, the part still in flux (dim: masked positions
 // as placeholders among the tokens already committed). VS Code orders a position's `before`
 // text ahead of its `after` text, and nothing else among decorations at one position, hence two.
-// A selection being replaced is struck through meanwhile. It never edits the document:
+// Steps are paced (`diffusionCoder.denoiseStepMs`, completion/denoise/pacer.ts): each drawn step
+// stays at least that long, so the denoise can be watched; the FIM command waits for the last one
+// (`drained`), ghost text never does. A selection being replaced is struck through meanwhile. It never edits the document:
 // any change to the document, a cursor move or another editor ends the session and aborts its
 // fill, and every end (done, cancelled, failed, disposed) clears the decorations.
 import * as vscode from 'vscode';
+import { StepPacer } from '../completion/denoise/pacer';
 import { denoiseSegments } from '../completion/denoise/segments';
 import { DENOISE } from '../defaults';
 import { StepEvent } from '../protocol';
@@ -18,6 +21,8 @@ export interface DenoiseSession {
   /** Aborts when the user types, moves the cursor or leaves the editor. */
   readonly signal: AbortSignal;
   step(step: StepEvent): void;
+  /** Resolves once every step so far has been drawn and had its time on screen. */
+  drained(): Promise<void>;
   /** Clears the decorations (the ghost text or the edit takes over); idempotent. */
   end(): void;
 }
@@ -35,7 +40,7 @@ export class InlineDenoise implements vscode.Disposable {
   steps = 0;
 
   /** Starts drawing a fill of `range` (empty: a hole at the cursor) in `editor`. */
-  start(editor: vscode.TextEditor, range: vscode.Range): DenoiseSession {
+  start(editor: vscode.TextEditor, range: vscode.Range, stepMs: number): DenoiseSession {
     this.current?.end();
     const ctl = new AbortController();
     const doc = editor.document;
@@ -54,6 +59,7 @@ export class InlineDenoise implements vscode.Disposable {
     const end = () => {
       if (ended) return;
       ended = true;
+      pacer.stop();
       for (const s of subs) s.dispose();
       editor.setDecorations(this.textType, []);
       editor.setDecorations(this.replacedType, []);
@@ -61,10 +67,7 @@ export class InlineDenoise implements vscode.Disposable {
       if (this.current === session) this.current = undefined;
     };
     if (!range.isEmpty) editor.setDecorations(this.replacedType, [range]);
-    const session: DenoiseSession = {
-      signal: ctl.signal,
-      step: (step) => {
-        if (ended) return;
+    const pacer = new StepPacer<StepEvent>(stepMs, (step) => {
         const { settled, pending } = denoiseSegments(step, DENOISE.maxChars);
         const text: vscode.DecorationOptions = {
           range: anchor,
@@ -76,7 +79,11 @@ export class InlineDenoise implements vscode.Disposable {
         editor.setDecorations(this.textType, settled || pending ? [text] : []);
         this.drawn = (settled || pending ? 1 : 0) + (range.isEmpty ? 0 : 1);
         this.steps++;
-      },
+    });
+    const session: DenoiseSession = {
+      signal: ctl.signal,
+      step: (step) => pacer.push(step),
+      drained: () => pacer.drained(),
       end,
     };
     this.current = session;

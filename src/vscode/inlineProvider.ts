@@ -60,7 +60,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     let inPlace: DenoiseSession | undefined;
     const onStep = editor && ((step: StepEvent) => {
       if (!inPlace) {
-        inPlace = this.deps.denoise.start(editor, new vscode.Range(pos, pos));
+        inPlace = this.deps.denoise.start(editor, new vscode.Range(pos, pos), cfg.denoiseStepMs);
         inPlace.signal.addEventListener('abort', () => leave.abort());
       }
       inPlace.step(step);

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { statsRows } from '../completion/telemetry/acceptance';
 import { EngineService, InfillBegin, InfillEnd } from './engineService';
 import { PanelMessage, PanelRequest, Recording } from './panelMessages';
+import { languageSettings } from './config';
 import { Telemetry } from './telemetry';
 
 export const PANEL_VIEW = 'diffusionCoder.denoising';
@@ -60,7 +61,9 @@ export class DenoisingPanel implements vscode.WebviewViewProvider, vscode.Dispos
   }
 
   private onBegin(b: InfillBegin): void {
-    const begin = { id: b.id, source: b.source, mode: b.params.mode, maxTokens: b.params.maxTokens };
+    // an alternatives request follows the completion on screen; it is not a request of its own
+    if (b.params.alternatives) return;
+    const begin = { id: b.id, source: b.source, mode: b.params.mode, maxTokens: b.params.maxTokens, stepMs: languageSettings(b.params.languageId).denoiseStepMs };
     this.current = { begin, steps: [] };
     this.post({ type: 'begin', begin });
   }

@@ -11,6 +11,8 @@ export interface RecordingBegin {
   source: string;
   mode?: string;
   maxTokens?: number;
+  /** Shortest time a live step stays drawn (diffusionCoder.denoiseStepMs). */
+  stepMs: number;
 }
 
 /** How a request ended: a result, an error, or cancelled (superseded by a newer keystroke). */

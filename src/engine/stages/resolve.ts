@@ -2,7 +2,7 @@
 // (line mode, token cap, unmasking policy, block size) against the model's limits and DECODE.
 import { DECODE } from '../../defaults';
 import { DECODE_MODES, DecodeMode, EngineError, InfillParams, MiddleLength } from '../../protocol';
-import { decideMode } from '../../completion/mode';
+import { requestIsSingleLine } from '../../completion/mode';
 import { Manifest } from '../manifest';
 import { Policy } from '../policy';
 import { alternativesWanted } from './alternatives';
@@ -29,8 +29,7 @@ export interface InfillPlan {
 export function resolveRequest(p: InfillParams, m: Manifest): InfillPlan {
   if (typeof p.prefix !== 'string' || typeof p.suffix !== 'string') throw new EngineError('badRequest', 'prefix and suffix must be strings');
   const exactTokens = !!p.exactTokens;
-  // `auto` (and no mode) decides as the editor does: single-line inside or at the end of an unfinished line
-  const singleLine = (p.mode === 'single' || (p.mode !== 'multi' && decideMode(p.prefix, p.suffix) === 'single')) && !exactTokens;
+  const singleLine = requestIsSingleLine(p.mode, p.prefix, p.suffix) && !exactTokens;
   const asked = p.decode ?? DECODE.mode;
   if (!DECODE_MODES.includes(asked)) throw new EngineError('badRequest', `decode must be one of ${DECODE_MODES.join(', ')}, got ${JSON.stringify(asked)}`);
   const decode = asked === 'verified' && !verifiable(m) ? 'threshold' : asked;

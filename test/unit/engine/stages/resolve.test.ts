@@ -52,7 +52,8 @@ describe('stage: resolve the request', () => {
   it('uses fixed steps only when asked for alone; a threshold wins when both are given', () => {
     assert.deepStrictEqual(plan({ steps: 2.7 }).policy, { kind: 'steps', steps: 2 });
     assert.deepStrictEqual(plan({ decode: 'threshold' }).policy, { kind: 'threshold', threshold: DECODE.threshold, stepBudget: DECODE.stepBudget });
-    assert.deepStrictEqual(plan({ steps: 2, threshold: 0.5, stepBudget: 0 }).policy, { kind: 'threshold', threshold: 0.5, stepBudget: 0 });
+    assert.deepStrictEqual(plan({ decode: 'threshold', steps: 2, threshold: 0.5, stepBudget: 0 }).policy, { kind: 'threshold', threshold: 0.5, stepBudget: 0 });
+    assert.deepStrictEqual(plan({ steps: 2, threshold: 0.5 }).policy, { kind: 'steps', steps: 2 }, 'verified drafts take the steps, never the threshold');
   });
 
   it('runs the AR baseline with block size 1, and refuses a request without text or with an unknown decode', () => {
