@@ -25,7 +25,7 @@ from onnx import helper, numpy_helper, TensorProto
 
 from dcoder import bpe
 from dcoder.hashing import sha256
-from dcoder.model import DiffusionCoder, ModelConfig, StepGraph
+from dcoder.model import ARCH_FLAGS, DiffusionCoder, ModelConfig, StepGraph
 from dcoder.onnx_builder import ACCURACY_LEVEL
 from dcoder.quantize import BLOCK, block_quantize, rowwise_int8
 
@@ -183,7 +183,9 @@ def export_folder(model, out, name, tokenizer, state=None, quantize=True, keep_f
         "params": model.num_params(),
         "architecture": {"n_layer": cfg.n_layer, "n_head": cfg.n_head, "d_model": cfg.d_model,
                          "head_dim": cfg.head_dim, "d_ff": cfg.d_ff, "vocab_size": cfg.vocab_size,
-                         "positions": "rope", "rope_base": cfg.rope_base},
+                         "positions": "rope", "rope_base": cfg.rope_base,
+                         # the modded-nanogpt flags, named only when on (warm_start.config_of reads them back)
+                         **{k: getattr(cfg, k) for k, off in ARCH_FLAGS.items() if getattr(cfg, k) != off}},
         "layout": "spm",
         "logit_shift": cfg.shift,
         "max_context": tcfg.get("seq_len", 384),

@@ -30,12 +30,13 @@ MAX_BYTES=$((16 * 1024 * 1024))
 if [ -n "${DC_GPU_DRY:-}" ]; then
   DEVICE=cpu MARGIN=3 EXPORT_S=6 EVAL_S=6 MIN_TRAIN=3
   CORPUS_ARGS=(--max-files 4 --test-frac 0.3)
-  TRAIN_ARGS=(--tiny --max-steps 0 --snapshot-minutes 0.05 --workers 1)
+  # the GPU configuration's throughput features, guarded (torch 1.13 has no torch.compile: it says so)
+  TRAIN_ARGS=(--tiny --max-steps 0 --snapshot-minutes 0.05 --workers 1 --pack --accum 2 --ce-chunk 32 --compile)
   EVAL_ARGS=(--limit 3 --workers 2)
 else
   DEVICE=cuda MARGIN=20 EXPORT_S=40 EVAL_S=100 MIN_TRAIN=60
   CORPUS_ARGS=()
-  TRAIN_ARGS=(--gpu --snapshot-minutes 2 --workers 12)
+  TRAIN_ARGS=(--gpu --snapshot-minutes 2 --workers 14)
   EVAL_ARGS=()
 fi
 END=$((START + LIMIT - MARGIN))          # everything is written by then

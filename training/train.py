@@ -27,8 +27,6 @@ crosses processes). --deadline (seconds since the epoch) ends training early eno
 renamed into place, so a killed run still leaves its latest weights.
 """
 import argparse
-import contextlib
-import inspect
 import json
 import os
 import random
@@ -43,28 +41,22 @@ from dcoder.checkpoint import save_checkpoint, write_parts
 from dcoder.config import TrainConfig, gpu_config, tiny_config
 from dcoder.data import BatchStream, Data
 from dcoder.model import DiffusionCoder, ModelConfig
-from dcoder.objective import held_out_loss, losses, to_device
+from dcoder.objective import held_out_loss, to_device
+from dcoder.optim import make_optimizer
+from dcoder.step import Stepper
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def lr_at(cfg, step, frac):
+def lr_scale(cfg, step, frac):
+    """Trapezoidal (warmup-stable-decay): linear warm-up over `warmup` steps, flat, then a linear
+    decay to `min_lr_frac` over the last `decay_frac` of the budget; a factor of each group's peak lr."""
     if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
+        return (step + 1) / cfg.warmup
     if frac < 1 - cfg.decay_frac:
-        return cfg.lr
+        return 1.0
     d = min(1.0, (frac - (1 - cfg.decay_frac)) / cfg.decay_frac)
-    return cfg.lr * (1 - d * (1 - cfg.min_lr_frac))
-
-
-def make_optimizer(model, cfg, device):
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    extra = {}
-    if device.startswith("cuda") and "fused" in inspect.signature(torch.optim.AdamW).parameters:
-        extra["fused"] = True
-    return torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.95), **extra)
+    return 1 - d * (1 - cfg.min_lr_frac)
 
 
 def starting_weights(args, cfg, tok_json):
@@ -105,6 +97,9 @@ def main():
     ap.add_argument("--t-range", type=float, nargs=2, metavar=("LO", "HI"),
                     help="per-block mask rates of the adaptation phase (default 0.3 0.8)")
     ap.add_argument("--ar-frac", type=float, help="share of the budget on next-token training only (0: adapt from the start, e.g. after --init)")
+    ap.add_argument("--optimizer", choices=["adamw", "muon"], help="muon: Muon for the hidden matrices (default adamw)")
+    ap.add_argument("--muon-lr", type=float, help="Muon's learning rate (default 0.02)")
+    ap.add_argument("--seed", type=int, help="data and initialisation seed (default 1234)")
     ap.add_argument("--unshifted", action="store_true", help="the first model's objective (for comparison)")
     ap.add_argument("--model", help="JSON ModelConfig fields, e.g. '{\"n_layer\": 8}'")
     ap.add_argument("--init", help="start from these weights instead of random: a checkpoint (.pt) or a model folder "
@@ -115,7 +110,10 @@ def main():
     ap.add_argument("--tiny", action="store_true", help="a tiny model and a few steps (smoke test)")
     ap.add_argument("--gpu", action="store_true", help="the configuration for a lent GPU (gpu_config)")
     ap.add_argument("--workers", type=int, default=0, help="data worker processes (for a GPU)")
-    ap.add_argument("--compile", action="store_true", help="torch.compile the model (torch >= 2)")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the loss (torch >= 2; --gpu has it on)")
+    ap.add_argument("--accum", type=int, help="batches per optimizer step (gradient accumulation)")
+    ap.add_argument("--pack", action="store_true", help="pack next-token rows with whole examples")
+    ap.add_argument("--ce-chunk", type=int, help="positions per chunk of the cross-entropy (0: all at once)")
     ap.add_argument("--deadline", type=float, help="stop training at this time (seconds since the epoch)")
     ap.add_argument("--snapshot-dir", help="write fp16 weight parts here every --snapshot-minutes")
     ap.add_argument("--snapshot-minutes", type=float, default=2.0)
@@ -124,9 +122,12 @@ def main():
                     help="count --minutes in this process's CPU time (equal-compute comparisons on a shared machine)")
     args = ap.parse_args()
     cfg = tiny_config() if args.tiny else gpu_config() if args.gpu else TrainConfig()
-    for k in ("minutes", "max_steps", "batch", "lr", "warmup", "seq_len", "threads", "ar_frac", "t_range"):
+    for k in ("minutes", "max_steps", "batch", "lr", "warmup", "seq_len", "threads", "ar_frac", "t_range",
+              "optimizer", "muon_lr", "seed", "accum", "ce_chunk"):
         if getattr(args, k) is not None:
             setattr(cfg, k, tuple(getattr(args, k)) if k == "t_range" else getattr(args, k))
+    cfg.compile = cfg.compile or args.compile
+    cfg.pack = cfg.pack or args.pack
     if args.python_share is not None:
         rest = (1 - args.python_share) / 2
         cfg.lang_weights = {"python": args.python_share, "javascript": rest, "typescript": rest}
@@ -169,7 +170,7 @@ def main():
         tokens = init.get("tokens", 0)
         print(f"initialised from {args.init or args.warm_start} ({tokens/1e6:.2f} M tokens seen before)")
     print(f"model: {model.num_params()/1e6:.2f} M parameters, device {args.device}, shift {cfg.model.shift}")
-    run_model = torch.compile(model) if args.compile and hasattr(torch, "compile") else model
+    stepper = Stepper(model, opt, cfg, args.device)
     data = Data(os.path.join(args.corpus, "train.jsonl"), tok, cfg, rng, limit=200 if args.tiny else None)
     held = Data(os.path.join(args.corpus, "test.jsonl"), tok, cfg, random.Random(99), limit=200 if args.tiny else None)
     held_examples = held.batch(cfg.eval_examples)
@@ -195,7 +196,7 @@ def main():
         if args.snapshot_dir:
             write_parts(model, cfg, tok_json, step, tokens, prev_seconds + clock() - t_start, args.snapshot_dir)
 
-    first_log = None
+    first_log, first_step_s = None, {}
     while True:
         elapsed = prev_seconds + clock() - t_start
         frac = elapsed / budget if budget > 0 else 1.0
@@ -203,26 +204,26 @@ def main():
             frac = max(frac, step / cfg.max_steps)
         if frac >= 1:
             break
-        lr = lr_at(cfg, step, frac)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        block, batch = stream(frac >= cfg.ar_frac).next()
-        batch = to_device(batch, args.device)
-        with (torch.autocast("cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext()):
-            diff, ar, masked_ce = losses(run_model, batch)
-            loss = ar if diff is None else diff + cfg.aux_weight * ar
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
-        opt.step()
+        lr = cfg.lr * lr_scale(cfg, step, frac)
+        opt.set_scale(lr / cfg.lr)
+        diffusion = frac >= cfg.ar_frac
+        t0 = time.time()
+
+        def next_batch():
+            block, batch = stream(diffusion).next()
+            return block, to_device(batch, args.device)
+
+        block, batch, n, stats = stepper(next_batch)
+        if diffusion not in first_step_s:  # a phase's first step holds its compile: say how long it took
+            first_step_s[diffusion] = round(time.time() - t0, 1)
+            print(f"first {'diffusion' if diffusion else 'next-token'} step: {first_step_s[diffusion]} s", flush=True)
         step += 1
-        tokens += batch["ids"].numel()
+        tokens += n
         if step % cfg.log_every == 0 or step % cfg.eval_every == 0:
             now = prev_seconds + clock() - t_start
             rec = {"step": step, "tokens": tokens, "lr": round(lr, 6), "block": block,
-                   "loss": round(loss.item(), 4), "ar": round(ar.item(), 4), "seconds": round(now, 1)}
-            if diff is not None:
-                rec.update(diffusion=round(diff.item(), 4), masked_ce=round(masked_ce.item(), 4))
+                   **{k: round(v.item(), 4) for k, v in stats.items()}, "seconds": round(now, 1),
+                   "real_frac": round((batch["ar_target"] >= 0).float().mean().item(), 3)}
             if first_log is None and now - prev_seconds > 30:
                 first_log = (now, tokens)
             elif first_log:

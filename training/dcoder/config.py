@@ -17,6 +17,12 @@ class TrainConfig:
     warmup: int = 100
     weight_decay: float = 0.1
     clip: float = 1.0
+    accum: int = 1              # micro-batches of `batch` rows per optimizer step
+    pack: bool = False          # next-token rows packed with whole examples, attention inside each (data.packed_rows)
+    ce_chunk: int = 0           # positions per chunk of the cross-entropy, logits recomputed in backward (0: all at once)
+    compile: bool = False       # torch.compile the loss (torch >= 2; falls back to eager on any error)
+    optimizer: str = "adamw"    # "muon": Muon for the hidden matrices, AdamW (lr) for the rest (dcoder/optim.py)
+    muon_lr: float = 0.02
     ar_frac: float = 0.8        # share of the time budget spent on next-token training only
     plain_frac: float = 0.25    # share of plain file windows among next-token examples
     aux_weight: float = 1.0     # next-token loss beside the diffusion loss in the adaptation phase
@@ -43,10 +49,14 @@ def tiny_config():
 
 
 def gpu_config():
-    """One lent H100/H200 for about 6 minutes of training: ~17 M parameters, 64 K-token batches.
-    The run of 2026-11-27 (dcoder-17m) used ar_frac 0.8 and t_range (0.3, 0.8); its diffusion decoder
-    trailed AR on the same weights because blocks start fully masked at inference, so the adaptation
-    now gets more of the time and mask rates up to 1.0 (training/README.md)."""
-    return TrainConfig(model=ModelConfig(n_layer=8, n_head=6, d_model=384, d_ff=1536), batch=128,
-                       lr=1.5e-3, warmup=150, eval_every=200, log_every=20, minutes=7,
+    """One lent H100/H200 for about 6 minutes of training: ~17 M parameters (the shipped
+    architecture, so gpu_run.sh continues from dcoder-17m's weights). The run of 2026-11-27
+    (dcoder-17m) used ar_frac 0.8 and t_range (0.3, 0.8); its diffusion decoder trailed AR on the
+    same weights because blocks start fully masked at inference, so the adaptation now gets more of
+    the time and mask rates up to 1.0 (training/README.md). Throughput (issue 19; each guarded by
+    dcoder/step.py and to be measured on the device): 2 x 256 rows of 512 = 262 K positions a step,
+    packed next-token rows, torch.compile, the cross-entropy in chunks of 128 positions."""
+    return TrainConfig(model=ModelConfig(n_layer=8, n_head=6, d_model=384, d_ff=1536), batch=256, accum=2,
+                       pack=True, compile=True, ce_chunk=128,
+                       lr=1.5e-3, warmup=100, eval_every=200, log_every=20, minutes=7,
                        ar_frac=0.6, t_range=(0.3, 1.0))

@@ -7,7 +7,7 @@ import random
 import torch
 
 from . import fim
-from .objective import make_batch
+from .objective import make_batch, make_packed_batch
 
 
 class Data:
@@ -40,12 +40,36 @@ class Data:
         return [self.example(self.rng.random() < plain_frac) for _ in range(n)]
 
 
+def packed_rows(data, cfg):
+    """cfg.batch rows of whole examples packed up to seq_len (an example that does not fit starts
+    the next row; the last, unfinished row is dropped)."""
+    rows, row, room = [], [], cfg.seq_len
+    while len(rows) < cfg.batch:
+        ex = data.example(data.rng.random() < cfg.plain_frac)
+        if ex.length > room:
+            rows.append(row)
+            row, room = [], cfg.seq_len
+        row.append(ex)
+        room -= ex.length
+    return rows
+
+
+def noisy_len(cfg):
+    """The fixed noisy part of a compiled run's diffusion batches: the longest middle, in whole
+    blocks of the largest size (one shape, compiled once)."""
+    big = max(cfg.block_sizes)
+    return -(-cfg.max_mid // big) * big if cfg.compile else 0
+
+
 def draw_batch(data, cfg, rng, diffusion):
     """(block size or None, batch) for one step of the current phase."""
     if not diffusion:
+        if cfg.pack:
+            return None, make_packed_batch(packed_rows(data, cfg), data.sp, cfg.seq_len)
         return None, make_batch(data.batch(cfg.batch, cfg.plain_frac), None, data.sp, rng)
     block = rng.choices(cfg.block_sizes, cfg.block_probs)[0]
-    return block, make_batch(data.batch(cfg.batch), block, data.sp, rng, cfg.model.shift, cfg.t_range)
+    return block, make_batch(data.batch(cfg.batch), block, data.sp, rng, cfg.model.shift, cfg.t_range,
+                             noisy_len=noisy_len(cfg))
 
 
 class _Batches(torch.utils.data.IterableDataset):

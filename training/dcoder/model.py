@@ -29,6 +29,11 @@ class ModelConfig:
     rope_base: float = 10000.0
     shift: bool = True               # the state at i-1 predicts token i (see the module doc)
     fused_attention: bool = False    # torch >= 2 scaled_dot_product_attention (training on a GPU)
+    # modded-nanogpt's architecture changes, all off in the shipped models (ARCH_FLAGS):
+    qk_norm: bool = False            # parameterless RMS norm of queries and keys before rotary
+    mlp: str = "gelu"                # "relu2": ReLU squared
+    tied: bool = True                # False: a separate head matrix
+    zero_init: bool = False          # initialisation only: output projections (and an untied head) start at zero
 
     @property
     def head_dim(self):
@@ -41,6 +46,13 @@ class ModelConfig:
     def from_dict(cls, d):
         """A saved config; checkpoints from before the shift field were unshifted."""
         return cls(**{"shift": False, **d})
+
+
+ARCH_FLAGS = {"qk_norm": False, "mlp": "gelu", "tied": True}  # shape the graph; off = the shipped models
+
+
+def rms_norm(x, eps=1e-6):
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
 
 
 def rope_tables(positions, head_dim, base):
@@ -71,8 +83,10 @@ class Block(nn.Module):
         B, T, _ = x.shape
         H, D = self.cfg.n_head, self.cfg.head_dim
         q, k, v = self.qkv(self.ln1(x)).split(self.cfg.d_model, dim=-1)
-        q = apply_rope(q.view(B, T, H, D).transpose(1, 2), cos, sin)
-        k = apply_rope(k.view(B, T, H, D).transpose(1, 2), cos, sin)
+        q, k = q.view(B, T, H, D).transpose(1, 2), k.view(B, T, H, D).transpose(1, 2)
+        if self.cfg.qk_norm:
+            q, k = rms_norm(q), rms_norm(k)
+        q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         v = v.view(B, T, H, D).transpose(1, 2)
         new_k, new_v = k, v
         if past_k is not None:
@@ -84,7 +98,8 @@ class Block(nn.Module):
             att = (q @ k.transpose(-1, -2)) * (1.0 / math.sqrt(D))
             y = torch.softmax(att.masked_fill(~allowed, -1e9), dim=-1) @ v
         x = x + self.proj(y.transpose(1, 2).reshape(B, T, -1))
-        x = x + self.out(F.gelu(self.fc(self.ln2(x))))
+        a = self.fc(self.ln2(x))
+        x = x + self.out(F.relu(a).square() if self.cfg.mlp == "relu2" else F.gelu(a))
         return x, new_k, new_v
 
 
@@ -95,10 +110,15 @@ class DiffusionCoder(nn.Module):
         self.wte = nn.Embedding(cfg.vocab_size, cfg.d_model)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
         self.ln_f = nn.LayerNorm(cfg.d_model)
+        if not cfg.tied:
+            self.head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         self.apply(self._init)
+        out_std = 0.0 if cfg.zero_init else 0.02 / math.sqrt(2 * cfg.n_layer)
         for b in self.blocks:
-            nn.init.normal_(b.proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
-            nn.init.normal_(b.out.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
+            nn.init.normal_(b.proj.weight, std=out_std)
+            nn.init.normal_(b.out.weight, std=out_std)
+        if not cfg.tied and cfg.zero_init:
+            nn.init.zeros_(self.head.weight)
 
     @staticmethod
     def _init(m):
@@ -122,8 +142,12 @@ class DiffusionCoder(nn.Module):
             presents.append(torch.stack([k, v]))
         return self.ln_f(x), torch.stack(presents)
 
+    def head_weight(self):
+        """[vocab, d_model]: the embedding when tied."""
+        return self.wte.weight if self.cfg.tied else self.head.weight
+
     def logits(self, h):
-        return h @ self.wte.weight.t()
+        return h @ self.head_weight().t()
 
 
 class StepGraph(nn.Module):

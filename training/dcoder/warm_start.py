@@ -11,7 +11,8 @@ float MatMul weights [K, N] (an unquantized export), com.microsoft MatMulNBits (
 in blocks along K with a scale and zero point per block, quantize.py's layout; dequantized as
 (code - zero point) * scale) and the int8 embedding rows with one scale per row. The embedding is
 tied to the head, which the graph holds twice; the head's block-quantized copy is the finer one
-(a scale per 32 values, not per 384), so it becomes `wte.weight`.
+(a scale per 32 values, not per 384), so it becomes `wte.weight`. The architecture flags
+(model.ARCH_FLAGS: QK-norm, ReLU², an untied head) come from the manifest, absent meaning off.
 
 `load(folder)` returns a checkpoint-shaped dict (`model`, `model_config`, `tokens`, `step`,
 `train_config`, `tokenizer_json`), what train.py's `--init` takes from a `ckpt.pt`.
@@ -27,12 +28,12 @@ import onnx
 import torch
 from onnx import numpy_helper
 
-from .model import ModelConfig
+from .model import ARCH_FLAGS, ModelConfig
 
 BLOCK_MATMUL = re.compile(r"^/blocks\.(\d+)/(qkv|proj|fc|out)/MatMul")
 LAYER_NORM = re.compile(r"^/((?:blocks\.\d+/)?(?:ln1|ln2|ln_f))/LayerNormalization")
 # the fields that fix the weights' shapes and meaning; the rest (fused_attention, max_len) do not
-ARCH_FIELDS = ("vocab_size", "n_layer", "n_head", "d_model", "d_ff", "rope_base", "shift")
+ARCH_FIELDS = ("vocab_size", "n_layer", "n_head", "d_model", "d_ff", "rope_base", "shift", *ARCH_FLAGS)
 
 
 def _unpack(packed, bits, n):
@@ -68,8 +69,9 @@ def _weight_of(node, inits):
     return None
 
 
-def read_weights(onnx_path):
-    """{torch state-dict key: float32 tensor} from an exported step graph."""
+def read_weights(onnx_path, tied=True):
+    """{torch state-dict key: float32 tensor} from an exported step graph; an untied head is
+    `head.weight` and the embedding comes from its own table."""
     g = onnx.load(onnx_path).graph
     inits = {i.name: i for i in g.initializer}
     for node in g.node:  # the exporter's Identity aliases of one shared initializer
@@ -94,10 +96,10 @@ def read_weights(onnx_path):
         if m:
             state[f"blocks.{m.group(1)}.{m.group(2)}.weight"] = w
         elif node.output[0] == "logits":
-            state["wte.weight"] = w
+            state["wte.weight" if tied else "head.weight"] = w
     if "wte.weight" not in state:
         if emb is None:
-            raise SystemExit(f"{onnx_path}: no head and no embedding table found")
+            raise SystemExit(f"{onnx_path}: no embedding table found")
         state["wte.weight"] = emb
     return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
 
@@ -105,7 +107,8 @@ def read_weights(onnx_path):
 def config_of(manifest):
     a = manifest["architecture"]
     return ModelConfig(vocab_size=a["vocab_size"], n_layer=a["n_layer"], n_head=a["n_head"], d_model=a["d_model"],
-                       d_ff=a["d_ff"], rope_base=a.get("rope_base", 10000.0), shift=manifest.get("logit_shift", False))
+                       d_ff=a["d_ff"], rope_base=a.get("rope_base", 10000.0), shift=manifest.get("logit_shift", False),
+                       **{k: a.get(k, v) for k, v in ARCH_FLAGS.items()})
 
 
 def mismatch(want, have):
@@ -123,7 +126,7 @@ def load(folder):
     if manifest.get("kind") != "block-causal":
         raise SystemExit(f"{folder}: kind {manifest.get('kind')!r}; a warm start needs one of our block-causal models")
     cfg = config_of(manifest)
-    state = read_weights(os.path.join(folder, manifest["file"]))
+    state = read_weights(os.path.join(folder, manifest["file"]), cfg.tied)
     trained = manifest.get("training", {})
     with open(os.path.join(folder, manifest["tokenizer"])) as f:
         tok_json = f.read()

@@ -39,7 +39,7 @@ class BlockMaskTest(unittest.TestCase):
         self.assertTrue(bool(a[L + 5, 23]) and not bool(a[L + 5, 24]))
         self.assertTrue(bool(a[L + 5, L + 4]) and bool(a[L + 5, L + 7]))
         self.assertFalse(bool(a[L + 5, L + 3]) or bool(a[L + 5, L + 8]))
-        self.assertEqual(float(b["n_mid"]), 11 + 5)                   # the <eom> padding is not counted
+        self.assertEqual(float(b["mid_len"].sum()), 11 + 5)                  # the <eom> padding is not counted
         self.assertEqual(int(b["pos"][0, L + 5]), 25)
 
     def test_shifted_targets(self):
