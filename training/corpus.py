@@ -16,6 +16,7 @@ import glob
 import gzip
 import hashlib
 import json
+import lzma
 import os
 import re
 
@@ -87,7 +88,7 @@ def split_of(key, seed, test_frac):
 def add_records(path, hashes, files, args):
     """Already gathered records (JSON lines, e.g. the JS/TS records carried to a GPU machine), deduplicated
     against what is already in; one sources entry per package and licence, as for walked sources."""
-    opener = gzip.open if path.endswith(".gz") else open
+    opener = gzip.open if path.endswith(".gz") else lzma.open if path.endswith(".xz") else open
     by_pkg, n = {}, 0
     with opener(path, "rt") as fh:
         for line in fh:

@@ -77,7 +77,7 @@ main() {
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
 
-  for f in humaneval-signatures.txt jsts.jsonl.gz HumanEval-SingleLineInfilling.jsonl.gz; do
+  for f in humaneval-signatures.txt jsts.jsonl.xz HumanEval-SingleLineInfilling.jsonl.gz; do
     if [ ! -e "$DATA/$f" ]; then
       say "ERROR: $DATA/$f is missing: run gpu.py prepare here and name $DATA in the call's carry"
       return 2
@@ -93,7 +93,7 @@ main() {
   sites=$($PY -c 'import site; print(" ".join(site.getsitepackages()))')
   # shellcheck disable=SC2086  # several site-packages folders
   timeout "$bound" $PY training/corpus.py --out "$work/corpus" --stdlib "$std" --site-packages $sites \
-    --signatures "$DATA/humaneval-signatures.txt" --extra-jsonl "$DATA/jsts.jsonl.gz" "${CORPUS_ARGS[@]}"
+    --signatures "$DATA/humaneval-signatures.txt" --extra-jsonl "$DATA/jsts.jsonl.xz" "${CORPUS_ARGS[@]}"
   rc=$?
   if [ "$rc" != 0 ]; then
     say "ERROR: the corpus build failed (exit $rc; 124: it ran out of time)"

@@ -39,7 +39,7 @@ import torch
 from dcoder import bpe, warm_start
 from dcoder.checkpoint import save_checkpoint, write_parts
 from dcoder.config import TrainConfig, gpu_config, tiny_config
-from dcoder.data import BatchStream, Data
+from dcoder.data import BYTES_PER_TOKEN, BatchStream, Data
 from dcoder.model import DiffusionCoder, ModelConfig
 from dcoder.objective import held_out_loss, to_device
 from dcoder.optim import make_optimizer
@@ -174,6 +174,9 @@ def main():
     data = Data(os.path.join(args.corpus, "train.jsonl"), tok, cfg, rng, limit=200 if args.tiny else None)
     held = Data(os.path.join(args.corpus, "test.jsonl"), tok, cfg, random.Random(99), limit=200 if args.tiny else None)
     held_examples = held.batch(cfg.eval_examples)
+    unique = data.chars / BYTES_PER_TOKEN
+    print(f"corpus: {data.chars / 1e6:.1f} M characters of training text, about {unique / 1e6:.1f} M unique tokens "
+          f"at {BYTES_PER_TOKEN} characters a token", flush=True)
     log = open(os.path.join(args.out, "log.jsonl"), "a")
     clock = time.process_time if args.cpu_clock else time.time
     t_start, last_ckpt, last_snap = clock(), time.time(), time.time()
@@ -196,7 +199,7 @@ def main():
         if args.snapshot_dir:
             write_parts(model, cfg, tok_json, step, tokens, prev_seconds + clock() - t_start, args.snapshot_dir)
 
-    first_log, first_step_s = None, {}
+    first_log, first_step_s, start_tokens = None, {}, tokens
     while True:
         elapsed = prev_seconds + clock() - t_start
         frac = elapsed / budget if budget > 0 else 1.0
@@ -242,7 +245,8 @@ def main():
             last_snap = time.time()
     save()
     snapshot()
-    print(f"done: step {step}, {tokens/1e6:.2f} M tokens")
+    print(f"done: step {step}, {tokens/1e6:.2f} M tokens ({(tokens - start_tokens) / max(1.0, unique):.1f} passes "
+          "over the unique tokens in this run, padding included)")
 
 
 if __name__ == "__main__":

@@ -9,18 +9,22 @@ import torch
 from . import fim
 from .objective import make_batch, make_packed_batch
 
+BYTES_PER_TOKEN = 3.8   # held-out characters per token of the 8192-token vocabulary (README, section 2)
+
 
 class Data:
     def __init__(self, path, tok, cfg, rng, limit=None):
         self.tok, self.cfg, self.rng = tok, cfg, rng
         self.sp = fim.special_ids(tok)
         self.by_lang = {}
+        self.chars = 0          # characters of text, for the unique-token estimate train.py prints
         with open(path) as f:
             for i, line in enumerate(f):
                 if limit and i >= limit:
                     break
                 d = json.loads(line)
                 self.by_lang.setdefault(d["lang"], []).append(d["text"])
+                self.chars += len(d["text"])
         langs = [l for l in cfg.lang_weights if l in self.by_lang]
         self.langs, self.weights = langs, [cfg.lang_weights[l] for l in langs]
 

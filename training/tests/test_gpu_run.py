@@ -5,6 +5,7 @@ the latest weights; and gpu.py's transfer-size check must count what travels and
 import gzip
 import io
 import json
+import lzma
 import os
 import signal
 import subprocess
@@ -53,7 +54,7 @@ def carried_data(folder):
             f.write(json.dumps({"task_id": f"Fixture/{i}", **t}) + "\n")
     with open(os.path.join(folder, "humaneval-signatures.txt"), "w") as f:
         f.write("".join(t["prompt"].split("\n")[0] + "\n" for t in TASKS))
-    with gzip.open(os.path.join(folder, "jsts.jsonl.gz"), "wt") as f:
+    with lzma.open(os.path.join(folder, gpu.JSTS), "wt") as f:
         for d, _, names in os.walk(os.path.join(ROOT, "src")):
             for nm in sorted(names):
                 if nm.endswith(".ts"):
@@ -176,6 +177,17 @@ class WarmStartChoiceTest(unittest.TestCase):
         with open(os.path.join(ROOT, "models", gpu.DEFAULT_MODEL, "manifest.json")) as f:
             have = warm_start.config_of(json.load(f))
         self.assertEqual(warm_start.mismatch(gpu_config().model, have), "")
+
+
+class CollectNameTest(unittest.TestCase):
+    def test_a_new_model_is_named_by_its_size(self):
+        shipped = os.path.join(ROOT, "models", gpu.DEFAULT_MODEL)
+        with open(os.path.join(shipped, "manifest.json")) as f:
+            params = json.load(f)["params"]
+        same = {"model": {"w": torch.zeros(params)}}
+        self.assertEqual(gpu.target_folder(shipped, same), os.path.normpath(shipped))
+        bigger = {"model": {"a": torch.zeros(25_000_000), "b": torch.zeros(1_200_000)}}
+        self.assertEqual(gpu.target_folder(shipped + "/", bigger), os.path.join(ROOT, "models", "dcoder-26m"))
 
 
 class DeviceDecodingTest(unittest.TestCase):
