@@ -24,7 +24,7 @@ const MASK = '\u2591';
  * on from the start; VS Code watches the file and applies it without a reload).
  */
 async function settings(c: UiContext, values: Record<string, unknown>): Promise<void> {
-  fs.writeFileSync(path.join(c.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'diffusionCoder.inlineDenoise': true, ...values }, null, 2));
+  fs.writeFileSync(path.join(c.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'diffusionCoder.inlineDenoise': true, 'diffusionCoder.minConfidence': 0, ...values }, null, 2));
   await c.page.waitForTimeout(3_000);
 }
 

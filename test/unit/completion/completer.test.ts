@@ -36,6 +36,17 @@ const settings = (o: Partial<CompleterSettings> = {}) => () => ({ debounceMs: 15
 const req = (src: string) => ({ ...atCursor(src), languageId: 'python', indent });
 
 describe('completer', () => {
+  it('holds back a candidate below minConfidence (and says so), shows one at or above it, and never gates an unknown confidence', async () => {
+    const engineWith = (confidence: number | undefined): EngineFn => async () => ({ ...result('x + 1'), ...(confidence !== undefined && { confidence }) });
+    const at = (confidence: number | undefined) => new Completer(engineWith(confidence), settings({ minConfidence: 0.15 })).complete(req('y = <|cursor|>'));
+    const low = await at(0.1);
+    assert.ok(low.kind === 'completion' && low.text === '' && low.heldBack === true, JSON.stringify(low));
+    const high = await at(0.15);
+    assert.ok(high.kind === 'completion' && high.text === 'x + 1' && !high.heldBack, JSON.stringify(high));
+    const remote = await at(undefined);
+    assert.ok(remote.kind === 'completion' && remote.text === 'x + 1', JSON.stringify(remote));
+  });
+
   it('asks the engine once, post-processes and reports the mode', async () => {
     const { engine, calls } = scripted(() => 'a + b)\nprint(1)');
     const c = new Completer(engine, settings());
