@@ -169,7 +169,10 @@ def main():
         model.load_state_dict({k: v.float() for k, v in init["model"].items()})
         tokens = init.get("tokens", 0)
         print(f"initialised from {args.init or args.warm_start} ({tokens/1e6:.2f} M tokens seen before)")
-    print(f"model: {model.num_params()/1e6:.2f} M parameters, device {args.device}, shift {cfg.model.shift}")
+    if init and args.ar_frac is None and cfg.warm_ar_frac >= 0:
+        cfg.ar_frac = cfg.warm_ar_frac
+    print(f"model: {model.num_params()/1e6:.2f} M parameters, device {args.device}, shift {cfg.model.shift}, "
+          f"next-token only for {cfg.ar_frac:.0%} of the time")
     stepper = Stepper(model, opt, cfg, args.device)
     data = Data(os.path.join(args.corpus, "train.jsonl"), tok, cfg, rng, limit=200 if args.tiny else None)
     held = Data(os.path.join(args.corpus, "test.jsonl"), tok, cfg, random.Random(99), limit=200 if args.tiny else None)

@@ -24,6 +24,7 @@ class TrainConfig:
     optimizer: str = "adamw"    # "muon": Muon for the hidden matrices, AdamW (lr) for the rest (dcoder/optim.py)
     muon_lr: float = 0.02
     ar_frac: float = 0.8        # share of the time budget spent on next-token training only
+    warm_ar_frac: float = -1.0  # ar_frac of a run that starts from trained weights (-1: ar_frac)
     plain_frac: float = 0.25    # share of plain file windows among next-token examples
     aux_weight: float = 1.0     # next-token loss beside the diffusion loss in the adaptation phase
     block_sizes: tuple = (4, 8, 16, 32)
@@ -55,8 +56,10 @@ def gpu_config():
     same weights because blocks start fully masked at inference, so the adaptation now gets more of
     the time and mask rates up to 1.0 (training/README.md). Throughput (issue 19; each guarded by
     dcoder/step.py and to be measured on the device): 2 x 256 rows of 512 = 262 K positions a step,
-    packed next-token rows, torch.compile, the cross-entropy in chunks of 128 positions."""
+    packed next-token rows, torch.compile, the cross-entropy in chunks of 128 positions. Continuing
+    from dcoder-17m (282 M next-token positions behind it already), the run adapts for 80% of its
+    time (warm_ar_frac), the next-token loss beside the diffusion loss throughout."""
     return TrainConfig(model=ModelConfig(n_layer=8, n_head=6, d_model=384, d_ff=1536), batch=256, accum=2,
                        pack=True, compile=True, ce_chunk=128,
                        lr=1.5e-3, warmup=100, eval_every=200, log_every=20, minutes=7,
-                       ar_frac=0.6, t_range=(0.3, 1.0))
+                       ar_frac=0.6, warm_ar_frac=0.2, t_range=(0.3, 1.0))
