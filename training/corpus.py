@@ -7,7 +7,7 @@ Walks source trees this machine can install (Python standard library, Debian pyt
 packages, the npm packages of training/npm-corpus.json and their dependencies, installed
 with `npm install --ignore-scripts --prefix training/data/npm`), keeps only files whose licence
 allows training (MIT, BSD, Apache-2.0, ISC, PSF), drops minified / generated / vendored /
-oversized files, deduplicates, removes any file holding a HumanEval function signature, and
+oversized files, deduplicates (exactly; with --near-dup also near-duplicates, dcoder/neardup.py), removes any file holding a HumanEval function signature, and
 splits train / test by package. Writes train.jsonl, test.jsonl and sources.json (every source
 with its licence, files and bytes). Re-running overwrites; output is deterministic for a seed.
 """
@@ -20,6 +20,7 @@ import lzma
 import os
 import re
 
+from dcoder.neardup import NearDuplicates
 from dcoder.sources import sources
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -85,7 +86,7 @@ def split_of(key, seed, test_frac):
     return "test" if hv < test_frac * 10_000 else "train"
 
 
-def add_records(path, hashes, files, args):
+def add_records(path, hashes, near, files, args):
     """Already gathered records (JSON lines, e.g. the JS/TS records carried to a GPU machine), deduplicated
     against what is already in; one sources entry per package and licence, as for walked sources."""
     opener = gzip.open if path.endswith(".gz") else lzma.open if path.endswith(".xz") else open
@@ -96,7 +97,7 @@ def add_records(path, hashes, files, args):
                 break
             d = json.loads(line)
             h = hashlib.sha1(re.sub(r"\s+", "", d["text"]).encode()).hexdigest()
-            if h in hashes:
+            if h in hashes or (near and near.seen(d["text"])):
                 continue
             hashes.add(h)
             key = d.get("split_key") or d["package"]
@@ -121,6 +122,8 @@ def main():
     ap.add_argument("--signatures", help="file of HumanEval signatures (when ../shared/eval is absent)")
     ap.add_argument("--extra-jsonl", nargs="*", default=[], help="already gathered records to add (same format)")
     ap.add_argument("--write-signatures", help="write the HumanEval signature list to this file and stop")
+    ap.add_argument("--near-dup", type=float, metavar="JACCARD",
+                    help="also drop files this similar (MinHash over distinct lines) to one kept before, e.g. 0.8")
     ap.add_argument("--max-files", type=int, help="at most this many files per source (a smoke-test corpus)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -132,6 +135,7 @@ def main():
         raise SystemExit("no HumanEval signatures found: refusing to build a corpus without the exclusion list")
     print(f"{len(sigs)} HumanEval signatures to exclude")
     hashes, stats, dropped = set(), [], {}
+    near = NearDuplicates(args.near_dup) if args.near_dup else None
     files = {"train": open(os.path.join(args.out, "train.jsonl"), "w"),
              "test": open(os.path.join(args.out, "test.jsonl"), "w")}
     for src in sources(args.stdlib, args.site_packages):
@@ -160,6 +164,8 @@ def main():
                 h = hashlib.sha1(re.sub(r"\s+", "", text).encode()).hexdigest()
                 why = "duplicate" if h in hashes else None
                 hashes.add(h)
+            if why is None and near and near.seen(text):
+                why = "near-duplicate"
             if why is None and lang == "python" and any(s in text for s in sigs):
                 why = "humaneval"
             if why:
@@ -176,7 +182,7 @@ def main():
             stats.append({"source": src.name, "root": src.root, "licence": src.licence,
                           "files": n, "bytes": nbytes, "bytes_by_language": langs})
     for path in args.extra_jsonl:
-        stats.extend(add_records(path, hashes, files, args))
+        stats.extend(add_records(path, hashes, near, files, args))
     for f in files.values():
         f.close()
     total = {}

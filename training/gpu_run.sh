@@ -93,7 +93,7 @@ main() {
   sites=$($PY -c 'import site; print(" ".join(site.getsitepackages()))')
   # shellcheck disable=SC2086  # several site-packages folders
   timeout "$bound" $PY training/corpus.py --out "$work/corpus" --stdlib "$std" --site-packages $sites \
-    --signatures "$DATA/humaneval-signatures.txt" --extra-jsonl "$DATA/jsts.jsonl.xz" "${CORPUS_ARGS[@]}"
+    --signatures "$DATA/humaneval-signatures.txt" --extra-jsonl "$DATA/jsts.jsonl.xz" --near-dup 0.8 "${CORPUS_ARGS[@]}"
   rc=$?
   if [ "$rc" != 0 ]; then
     say "ERROR: the corpus build failed (exit $rc; 124: it ran out of time)"
