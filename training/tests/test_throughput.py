@@ -86,32 +86,35 @@ class GuardedStepTest(unittest.TestCase):
         rng = random.Random(0)
         return lambda: (16, make_batch(ex, 16, SP, rng, True, (0.3, 1.0)))
 
-    def test_falls_back_instead_of_dying(self):
+    def stepper(self):
         cfg = TrainConfig(model=tiny().cfg, batch=4, ce_chunk=8)
         model = tiny()
         said = []
-        stepper = Stepper(model, make_optimizer(model, cfg, "cpu"), cfg, "cpu", said.append)
-        calls = {"n": 0}
+        return Stepper(model, make_optimizer(model, cfg, "cpu"), cfg, "cpu", said.append), cfg, model, said
 
-        def broken(*a):
-            calls["n"] += 1
-            raise RuntimeError("CUDA out of memory. Tried to allocate" if calls["n"] == 1 else "inductor failed")
-
-        stepper.loss_fn = broken
+    def test_falls_back_instead_of_dying(self):
+        stepper, cfg, model, said = self.stepper()
+        errors = iter([RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), RuntimeError("inductor failed"),
+                       RuntimeError("inductor failed")])
+        stepper.loss_fn = mock.Mock(side_effect=lambda *a: (_ for _ in ()).throw(next(errors)))
         before = model.blocks[0].fc.weight.clone()
         _, _, n, stats = stepper(self.batches())
-        self.assertEqual(stepper.parts, 2)          # out of memory: half-size micro-batches
-        self.assertEqual(stepper.loss_fn, losses)   # then compile off
-        self.assertEqual(cfg.ce_chunk, 8)           # the step went through before the chunked CE was touched
+        self.assertEqual(stepper.parts, 2)                              # out of memory: half-size micro-batches
+        self.assertEqual((cfg.ce_chunk, stepper.loss_fn), (0, losses))  # then chunking off, then compile off
+        self.assertEqual(len(said), 3)
         self.assertFalse(torch.equal(before, model.blocks[0].fc.weight))
-        self.assertEqual(len(said), 2)
         self.assertGreater(n, 0)
         self.assertEqual(set(stats), {"loss", "ar", "diffusion", "masked_ce"})
-        with mock.patch.object(objective, "checkpoint", side_effect=RuntimeError("checkpoint failed")):
-            stepper(self.batches())
-        self.assertEqual((cfg.ce_chunk, stepper.loss_fn), (0, losses))
         with mock.patch.object(model, "hidden", side_effect=ValueError("a real bug")), self.assertRaises(ValueError):
             stepper(self.batches())  # nothing left to give up
+
+    def test_a_chunking_failure_keeps_compile(self):
+        stepper, cfg, model, said = self.stepper()
+        stepper.loss_fn = compiled = mock.Mock(side_effect=losses)   # stands in for torch.compile(losses)
+        with mock.patch.object(objective, "checkpoint", side_effect=RuntimeError("checkpoint failed")):
+            stepper(self.batches())
+        self.assertEqual((cfg.ce_chunk, stepper.loss_fn), (0, compiled))
+        self.assertEqual(len(said), 1)
 
     def test_micro_batches_cover_every_row(self):
         b = make_batch([example(20, s) for s in range(5)], 8, SP, random.Random(0))
