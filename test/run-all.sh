@@ -68,7 +68,7 @@ layer() {
 layer setup count_none bash scripts/setup.sh || blocked="setup failed"
 layer build count_none npm run --silent build || blocked=${blocked:-build failed}
 layer lint count_none npm run --silent lint
-layer python count_unittest /usr/bin/python3 -m unittest discover -s training/tests -t training -v
+layer python count_unittest .venv/bin/python -m unittest discover -s training/tests -t training -v
 layer mocha count_mocha bash -c "rm -rf out && npx tsc -p tsconfig.test.json && npx mocha --timeout 120000 'out/test/unit/**/*.test.js' 'out/test/engine/**/*.test.js'"
 if [ -n "${DC_SKIP_VSCODE:-}" ]; then
   skips+=("vscode (DC_SKIP_VSCODE=$DC_SKIP_VSCODE)")

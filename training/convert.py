@@ -2,7 +2,7 @@
 the engine loads.
 
 Usage:
-    /usr/bin/python3 training/convert.py --from DIR --to models/NAME [--quant int4|int8|none]
+    .venv/bin/python training/convert.py --from DIR --to models/NAME [--quant int4|int8|none]
         [--max-context N] [--no-parity] [--mask-token TEXT]
 
 DIR holds config.json, tokenizer.json and model.safetensors or shards with
@@ -21,7 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dcoder.safetensors import Checkpoint, FormatError  # noqa: E402
+from dcoder.hf_checkpoint import Checkpoint, FormatError  # noqa: E402
 from dcoder.open_families import MAX_CONTEXT, ConfigError, parse_config  # noqa: E402
 from dcoder.open_specials import SpecialsError, special_tokens  # noqa: E402
 from dcoder.onnx_graph import write_model  # noqa: E402

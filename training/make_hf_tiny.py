@@ -2,8 +2,8 @@
 weights, for the converter's tests; and full-size random checkpoints for benchmarks.
 
 Usage:
-    /usr/bin/python3 training/make_hf_tiny.py                      # -> test/fixtures/hf-tiny/{llada,dream}
-    /usr/bin/python3 training/make_hf_tiny.py --shape open-dcoder-0.5b --to DIR
+    .venv/bin/python training/make_hf_tiny.py                      # -> test/fixtures/hf-tiny/{llada,dream}
+    .venv/bin/python training/make_hf_tiny.py --shape open-dcoder-0.5b --to DIR
 
 Each folder: config.json with the family's real field names (LLaDA-8B's and Dream-v0's configs,
 shrunk), bf16 safetensors under the real tensor names (the Dream one sharded in two, with
@@ -23,7 +23,7 @@ import numpy as np
 from dcoder import bpe
 from dcoder.open_families import parse_config
 from dcoder.quantize import BLOCK
-from dcoder.safetensors import save
+from dcoder.hf_checkpoint import save_bf16
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLE = '''import os
@@ -131,7 +131,7 @@ def write_checkpoint(folder, cfg, specials, n_tokens, shards=1, seed=0, text=SAM
         fname = "model.safetensors" if shards == 1 else f"model-{s + 1:05d}-of-{shards:05d}.safetensors"
         part = {name: random_weight(spec, name, shape, np.random.default_rng([seed, i]))
                 for i, (name, shape) in enumerate(expected) if i % shards == s}
-        save(os.path.join(folder, fname), part, metadata={"format": "pt"})
+        save_bf16(os.path.join(folder, fname), part, metadata={"format": "pt"})
         weight_map.update({n: fname for n in part})
         total += sum(v.size * 2 for v in part.values())
     if shards > 1:

@@ -1,7 +1,7 @@
 """Golden decodes of the natural layout (the converted open models), from the Python side.
 
 Usage:
-    /usr/bin/python3 training/make_natural_golden.py
+    .venv/bin/python training/make_natural_golden.py
 
 For each tiny Hugging Face checkpoint in test/fixtures/hf-tiny/ (written by make_hf_tiny.py) and
 its converted fp32 folder in test/fixtures/open-tiny/, decodes a few contexts with the torch
@@ -28,7 +28,7 @@ import torch
 from dcoder.natural import NaturalRunner, place_middle
 from dcoder.open_families import parse_config
 from dcoder.open_model import load_reference
-from dcoder.safetensors import Checkpoint, save
+from dcoder.hf_checkpoint import Checkpoint, save_bf16
 import convert
 from dcoder.sampler import decode
 
@@ -65,7 +65,7 @@ def write_ends():
     os.makedirs(dst)
     for f in ("config.json", "tokenizer.json"):
         shutil.copy(os.path.join(src, f), dst)
-    save(os.path.join(dst, "model.safetensors"), tensors, metadata={"format": "pt"})
+    save_bf16(os.path.join(dst, "model.safetensors"), tensors, metadata={"format": "pt"})
     out = os.path.join(FIX, "open-tiny", "dream-ends")
     shutil.rmtree(out, ignore_errors=True)
     convert.convert(dst, out, quant="none")

@@ -1,21 +1,22 @@
 // `diffusion-coder convert`: runs the Python converter (training/convert.py) on a Hugging Face
-// checkpoint folder. Finds a Python with torch and onnx first ($DC_PYTHON, Debian's
-// /usr/bin/python3, then python3 on the PATH) and says what to install when there is none.
+// checkpoint folder. Finds a Python with what the converter imports first ($DC_PYTHON, the
+// project's .venv made by scripts/setup.sh, then python3 on the PATH) and says what to install
+// when there is none.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { packageRoot } from '../defaults';
 import { ConvertArgs, UsageError } from './args';
 
-const NEEDS = 'import torch, onnx, numpy';
+const NEEDS = 'import torch, onnx, numpy, safetensors';
 
-const INSTALL = `convert needs Python 3 with torch, onnx and numpy:
-  Debian/Ubuntu: sudo apt-get install python3-torch python3-onnx python3-numpy
-  elsewhere:     python3 -m pip install torch onnx numpy
+const INSTALL = `convert needs Python 3 with torch, onnx, numpy and safetensors:
+  Debian 12: bash scripts/setup.sh (Debian's python3-torch and the pinned .venv)
+  elsewhere: python3 -m pip install -r training/requirements.txt torch numpy
 or point $DC_PYTHON at an interpreter that has them.`;
 
-/** The first interpreter that imports torch, onnx and numpy; undefined when none does. */
-export function findPython(candidates = [process.env.DC_PYTHON, '/usr/bin/python3', 'python3']): string | undefined {
+/** The first interpreter that imports what the converter needs; undefined when none does. */
+export function findPython(candidates = [process.env.DC_PYTHON, path.join(packageRoot(), '.venv', 'bin', 'python'), 'python3']): string | undefined {
   for (const py of candidates) {
     if (!py) continue;
     const r = spawnSync(py, ['-c', NEEDS], { stdio: 'ignore', timeout: 60_000 });

@@ -25,6 +25,9 @@ from dcoder.quantize import rowwise_int8
 
 INPUTS = ["input_ids", "position_ids", "attn_mask", "past_kv", "num_logits"]
 OUTPUTS = ["logits", "present_kv"]
+# Opset 17's IR version, set rather than taken from the onnx package (1.12 writes 8, 1.17 writes
+# 10), so the same checkpoint converts to the same bytes whichever onnx is installed.
+IR_VERSION = 8
 
 
 def embedding(b, spec, ckpt, ids):
@@ -123,6 +126,7 @@ def write_model(spec, ckpt, folder, path, quant):
     graph = helper.make_graph(b.nodes, "open_diffusion_step", inputs, outputs)
     model = helper.make_model(graph, producer_name="diffusion-coder convert",
                               opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)])
+    model.ir_version = IR_VERSION
     external = store.save(model, path)
     onnx.checker.check_model(path)
     return external
