@@ -23,6 +23,7 @@ import torch
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
+import export  # noqa: E402
 from dcoder import bpe, fim, warm_start  # noqa: E402
 from dcoder.model import DiffusionCoder, ModelConfig, StepGraph  # noqa: E402
 from dcoder.objective import attention_mask, losses, make_batch  # noqa: E402
@@ -144,6 +145,18 @@ class WarmStartTest(unittest.TestCase):
         self.assertLess(d.max().item(), LOGIT_TOL)
         self.assertLess(d.mean().item(), LOGIT_MEAN_TOL)
         self.assertGreaterEqual(agree / n, ARGMAX_MIN)
+
+    def test_train_refuses_to_load_another_architecture(self):
+        """--init with --gpu: the GPU configuration's architecture against a tiny exported model."""
+        tiny = DiffusionCoder(ModelConfig(n_layer=2, n_head=2, d_model=64, d_ff=128)).eval()
+        with tempfile.TemporaryDirectory() as d:
+            export.export_folder(tiny, os.path.join(d, "m"), "m", self.ckpt["tokenizer_json"], {})
+            r = subprocess.run([sys.executable, os.path.join(HERE, "train.py"), "--gpu", "--device", "cpu",
+                                "--init", os.path.join(d, "m"), "--out", os.path.join(d, "run"),
+                                "--tokenizer", os.path.join(MODEL, "tokenizer.json")],
+                               capture_output=True, text=True)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("another architecture (n_layer: this run 8, the weights 2;", r.stderr)
 
     def test_refuses_another_architecture(self):
         have = ModelConfig.from_dict(self.ckpt["model_config"])
