@@ -66,7 +66,8 @@ def convert(src, dst, quant="int4", max_context=None, parity=True, mask_token=No
     cfg = read_json(src, "config.json")
     spec = parse_config(cfg)
     tokenizer = read_json(src, "tokenizer.json")
-    special, stops = special_tokens(cfg, src, tokenizer, spec.family, spec.arch.vocab_size, mask_token)
+    special, stops = special_tokens(cfg, src, tokenizer, spec.family, spec.arch.vocab_size, spec.bos_first,
+                                    mask_token)
     ckpt = Checkpoint(src)
     check_tensors(spec, ckpt)
     if os.path.exists(dst):

@@ -18,6 +18,12 @@ Two families, each with the field and tensor names of its own published code:
   A "qwen2" config is accepted only with a mask token (see open_specials.py): a plain Qwen2
   causal LM has none, and converting one would give a model that cannot denoise.
 
+The prompt's first token (`bos_first`): LLaDA's sequences start with <BOS> (GUIDELINES.md of
+ML-GSAI/LLaDA) and Dream's evaluation prepends `tokenizer.bos_token` (`add_bos_token=true` in
+DreamLM/Dream eval/eval_dream_gen.sh, eval_dream_mc.sh), although Dream's bos and eos are the same
+id; Open-dLLM's infilling evaluation encodes the prefix with the Qwen2 tokenizer, which adds none
+(eval/eval_infill/eval_infill.py). Sources and what is unconfirmed: training/README.md.
+
 Unconfirmed here: Open-dCoder-0.5B's own config.json (read from no public copy; its loader and
 the Qwen2.5-Coder-0.5B shape were); the `license` field (no released config has one that was
 seen: the model card's front matter is read instead).
@@ -80,6 +86,7 @@ class OpenSpec:
     embed_rows: int            # rows stored in the embedding (and head) tensors
     logit_shift: bool
     max_positions: int
+    bos_first: bool            # the family's code starts every prompt with bos_token_id
     names: dict = field(repr=False, default_factory=dict)
 
     def tensor(self, role, i=None):
@@ -136,7 +143,7 @@ def parse_llada(cfg):
                       logit_scale=d ** -0.5 if cfg.get("scale_logits") else 1.0)
     return OpenSpec("llada", cfg["model_type"], cfg.get("architectures", []), arch,
                     embed_rows=cfg.get("embedding_size") or vocab, logit_shift=False,
-                    max_positions=cfg.get("max_sequence_length", MAX_CONTEXT), names=LLADA_NAMES)
+                    max_positions=cfg.get("max_sequence_length", MAX_CONTEXT), bos_first=True, names=LLADA_NAMES)
 
 
 def parse_qwen2(cfg):
@@ -154,7 +161,8 @@ def parse_qwen2(cfg):
                       norm_eps=float(cfg.get("rms_norm_eps", 1e-6)), qkv_bias=True,
                       tied=bool(cfg.get("tie_word_embeddings", False)))
     return OpenSpec("dream", cfg["model_type"], cfg.get("architectures", []), arch, embed_rows=vocab,
-                    logit_shift=True, max_positions=cfg.get("max_position_embeddings", 32768), names=QWEN2_NAMES)
+                    logit_shift=True, max_positions=cfg.get("max_position_embeddings", 32768),
+                    bos_first=cfg["model_type"] == "Dream", names=QWEN2_NAMES)
 
 
 PARSERS = {"llada": parse_llada, "Dream": parse_qwen2, "qwen2": parse_qwen2}

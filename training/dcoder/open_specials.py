@@ -7,7 +7,8 @@
 * eom, the end-of-text a model pads a finished middle with: config.json `eos_token_id` (the
   first one when it is a list), else generation_config.json's.
 * pad: config.json `pad_token_id`, else eom.
-* bos: config.json `bos_token_id`, recorded only when it differs from eom (informative).
+* bos, which the engine puts before the prefix: config.json `bos_token_id` where the family's
+  own code starts a prompt with it (`OpenSpec.bos_first`), even when it is also the eos id.
 * stop tokens: every eos id, pad, and the family's end-of-turn tokens found by content in
   tokenizer.json (`<|eot_id|>` for LLaDA, `<|im_end|>` for the Qwen2 tokenizers).
 """
@@ -54,7 +55,7 @@ def _mask_from_tokenizer(folder, added):
     return None
 
 
-def special_tokens(cfg, folder, tokenizer, family, vocab_size, mask_token=None):
+def special_tokens(cfg, folder, tokenizer, family, vocab_size, bos_first, mask_token=None):
     """({mask, eom, pad[, bos]}, stop_tokens) or SpecialsError; `mask_token` (its text) overrides."""
     added = added_tokens(tokenizer)
     if mask_token:
@@ -72,7 +73,9 @@ def special_tokens(cfg, folder, tokenizer, family, vocab_size, mask_token=None):
     pad = cfg.get("pad_token_id")
     pad = eos[0] if pad is None else pad
     special = {"mask": mask, "eom": eos[0], "pad": pad}
-    if isinstance(cfg.get("bos_token_id"), int) and cfg["bos_token_id"] != eos[0]:
+    if bos_first:
+        if not isinstance(cfg.get("bos_token_id"), int):
+            raise SpecialsError("config.json has no bos_token_id, which this family puts before every prompt")
         special["bos"] = cfg["bos_token_id"]
     stops = set(eos) | {pad} | {added[n] for n in END_OF_TURN[family] if n in added}
     stops.discard(mask)

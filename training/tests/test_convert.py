@@ -143,11 +143,12 @@ class ConvertTest(unittest.TestCase):
         self.assertEqual(m["max_context"], 2048)
         d = self.manifest("dream")
         self.assertEqual((d["family"], d["logit_shift"], d["architecture"]["n_kv_head"]), ("dream", True, 2))
-        self.assertEqual(d["special_tokens"], {"mask": 310, "eom": 300, "pad": 300})
+        self.assertEqual(d["special_tokens"], {"mask": 310, "eom": 300, "pad": 300, "bos": 300})   # Dream: bos = eos
         self.assertEqual(d["stop_tokens"], [300, 302])
         self.assertEqual(len(d["source"]["safetensors"]), 2)
         q = self.manifest("qwen2-int4")
         self.assertEqual((q["source"]["model_type"], q["special_tokens"]["mask"]), ("qwen2", 311))
+        self.assertNotIn("bos", q["special_tokens"])   # Open-dLLM's prompts start with the prefix
         self.assertNotIn("external_data", q)
         for name in self.out:
             self.assertEqual(sorted(os.listdir(self.out[name])),
