@@ -22,6 +22,7 @@ from dcoder import bpe
 from export import export_folder
 from dcoder.model import DiffusionCoder, ModelConfig
 from dcoder.sampler import BidirectionalRunner, CausalRunner, decode
+from dcoder.verified import with_lookup
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIX = os.path.join(ROOT, "test", "fixtures")
@@ -83,6 +84,21 @@ def decode_case(model, man, pieces, case):
     return {k: v for k, v in r.items() if k != "probs"}
 
 
+def lookup_cases(vocab_size):
+    """Prompt-lookup proposals (dcoder/verified.py with_lookup) that src/engine/lookupDraft.ts must
+    reproduce: n-grams of 4 down to 2, the latest occurrence, disallowed tokens, no match."""
+    allowed = torch.ones(vocab_size, dtype=torch.bool)
+    allowed[[0, 1, 2, 3, 4, 5]] = False
+    rng = random.Random(7)
+    cases = [(list(range(10, 40)) + [20, 21], [22, 99, 99, 99]),  # a 3-gram: 20 21 22 -> 23 24 25
+             ([7, 8, 9, 50, 51, 7, 8, 9, 60, 61, 7, 8], [9, 99, 99]),  # the latest 7 8 9 -> 60 61
+             ([30, 31, 2, 3, 40, 30], [31, 99, 99, 99]),  # a special token ends the proposal
+             ([11, 12, 13], [14, 99]),  # no match: the draft as it is
+             ([5], [6]),
+             ([rng.randrange(6, 12) for _ in range(200)], [rng.randrange(6, 12)] + [99] * 7)]
+    return [dict(history=h, draft=d, expected=with_lookup(d, h, allowed)) for h, d in cases]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tokenizer", default=os.path.join(ROOT, "training", "data", "tokenizer.json"))
@@ -140,7 +156,9 @@ def main():
         cases.append({**case, "expected": decode_case(model, man, pieces, case)})
     with open(os.path.join(FIX, "golden-decode.json"), "w") as f:
         json.dump({"model": "tiny-model", "cases": cases}, f)
-    print(f"wrote {len(cases)} golden decodes{'' if args.golden_only else ', the fixture model and the tokenizer fixture'} to {FIX}")
+    with open(os.path.join(FIX, "golden-lookup.json"), "w") as f:
+        json.dump(lookup_cases(tok.vocab_size), f)
+    print(f"wrote {len(cases)} golden decodes, the lookup cases{'' if args.golden_only else ', the fixture model and the tokenizer fixture'} to {FIX}")
 
 
 if __name__ == "__main__":

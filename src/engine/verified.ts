@@ -10,15 +10,17 @@
 //    before it; at the first disagreement the greedy choice replaces it, the rest of the draft
 //    leaves the cache, and the masks' rows (which saw it) are thrown away;
 //  - when the whole draft stands, the masks' rows are the next block's first denoising step;
-//    the policy drafts the block, with further passes only when it asks for more steps. Drafts
-//    never hold <eom>: the verifier alone decides where the middle ends (a drafted end would
-//    only cut the draft short where greedy decoding goes on).
+//    the policy drafts the block, with further passes only when it asks for more steps, and
+//    prompt lookup (lookupDraft.ts) replaces its later positions where the text so far repeats
+//    an earlier n-gram. Drafts never hold <eom>: the verifier alone decides where the middle
+//    ends (a drafted end would only cut the draft short where greedy decoding goes on).
 // Step events show only what is verified, the drafted block as masks: a draft may still be
 // thrown away, and a step's committed text only ever grows (serve streams it as deltas).
 // Stops as the `ar` decode does: at <eom>, at a line end in single-line mode, at maxTokens or at
 // the position limit.
 import { EngineError, StopReason } from '../protocol';
 import { BlockModel, blockRows, commitStep, DecodeOptions, DecodeResult, lineEnds, newBlock, unsettled } from './denoiser';
+import { withLookup } from './lookupDraft';
 import { bestToken } from './policy';
 
 /** A runner that holds clean tokens in a cache and can drop the newest of them. */
@@ -37,6 +39,8 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
   let forwards = 0;
   let verifyPasses = 0;
   let draft: number[] = [];
+  /** The context's tokens (held and pending), for prompt lookup. */
+  const context = [...model.cachedIds, ...pending];
   const draftOpts: DecodeOptions = { ...o, allowed: without(o.allowed, o.eomId, V), firstAllowed: o.firstAllowed && without(o.firstAllowed, o.eomId, V) };
   /** The row that predicts position `pos` when no pending token gives it. */
   let anchor: Float32Array | undefined;
@@ -112,7 +116,7 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
       if (!unsettled(st)) break;
       blockRowsNow = blockRows(await pass([], st.block, pos, B), B, V, true, anchor).rows;
     }
-    draft = st.block.slice(0, st.horizon);
+    draft = withLookup(st.block.slice(0, st.horizon), [...context, ...out], draftOpts.allowed);
   }
 }
 

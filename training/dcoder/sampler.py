@@ -35,7 +35,7 @@ class CausalRunner:
     anchor_every_step = False
 
     def __init__(self, model):
-        self.model, self.past = model, None
+        self.model, self.past, self.ids = model, None, []
 
     def step(self, pending, block, pos, rows):
         cfg = self.model.cfg
@@ -57,6 +57,7 @@ class CausalRunner:
         logits, present = _run(self.model, ids, positions, mask.to(dev), past)
         if pending:
             self.past = torch.cat([past, present[:, :, :, :, :len(pending)]], dim=4)
+            self.ids += pending
         return logits[T - rows:]
 
     @property
@@ -67,6 +68,7 @@ class CausalRunner:
         """Keep only the first n held tokens."""
         if self.past is not None:
             self.past = self.past[:, :, :, :, :n]
+        del self.ids[n:]
 
 
 class BidirectionalRunner:

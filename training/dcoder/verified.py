@@ -5,12 +5,39 @@ the pending tokens and the draft as clean causal tokens (they join the cache). W
 logits each clean token's row is the next-token distribution after it, so draft[j] stays when it
 is the greedy choice of the row before it; at the first disagreement the greedy choice replaces
 it and the rest of the draft leaves the cache. When the whole draft stands, the masks' rows are
-the next block's first denoising step. Drafts never hold <eom> (only the verifier ends the
+the next block's first denoising step, and prompt lookup (with_lookup, the twin of
+src/engine/lookupDraft.ts) replaces the draft's later positions where the text so far repeats an
+earlier n-gram. Drafts never hold <eom> (only the verifier ends the
 middle). The output is exactly greedy next-token decoding's (block size 1).
 """
 import torch
 
 from .sampler import block_rows, best, commit_step, new_block, unsettled
+
+
+MAX_NGRAM, MIN_NGRAM = 4, 2
+
+
+def with_lookup(draft, history, allowed):
+    """draft with positions 1.. taken from what followed the latest earlier occurrence of the
+    n-gram ending at draft[0] in history + [draft[0]] (longest n first); a disallowed token ends
+    the proposal; the length stays draft's."""
+    if len(draft) < 2:
+        return draft
+    seq = list(history) + [draft[0]]
+    end = len(seq) - 1
+    for n in range(MAX_NGRAM, MIN_NGRAM - 1, -1):
+        if end - n + 1 < 0:
+            continue
+        for p in range(end - 1, n - 2, -1):
+            if all(seq[p - i] == seq[end - i] for i in range(n)):
+                out = list(draft)
+                j = 1
+                while j < len(draft) and p + j <= end - 1 and bool(allowed[seq[p + j]]):
+                    out[j] = seq[p + j]
+                    j += 1
+                return out
+    return draft
 
 
 def verified_decode(runner, pending, pos, o):
@@ -19,6 +46,7 @@ def verified_decode(runner, pending, pos, o):
     if not o.shift or runner.anchor_every_step:
         raise ValueError("verified drafts need a cached model with shifted logits")
     draft_o = o.without(o.eom_id)
+    context = list(runner.ids) + list(pending)
     out, probs, draft, anchor = [], [], [], None
     n = dict(steps=0, forwards=0, verify_passes=0)
     stop = [None]
@@ -79,4 +107,4 @@ def verified_decode(runner, pending, pos, o):
                 break
             s += 1
             block_logits = block_rows(run([], st["block"], pos, B), B, True, anchor)[0]
-        draft = st["block"][:st["horizon"]]
+        draft = with_lookup(st["block"][:st["horizon"]], context + out, draft_o.base)
