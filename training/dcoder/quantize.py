@@ -8,6 +8,10 @@ range widened to include 0, dequantized as (code - zero_point) * scale. B is uin
 nibble); scales are [N, k_blocks]; zero points are packed the same way as B,
 [N, ceil(k_blocks * bits / 8)]. K is zero-padded to a whole number of blocks.
 
+The bytes are those of onnxruntime's own MatMulNBitsQuantizer (tests/test_quantize_ort.py), which
+cannot replace this: it quantizes a whole float32 ModelProto in memory (about 30 GB for an 8 B
+model), where the converter quantizes one slice of rows at a time as it streams the checkpoint.
+
 `rowwise_int8` is the embedding table's format: int8 codes and one float32 scale per row.
 """
 import numpy as np
@@ -39,7 +43,7 @@ def block_quantize(w, bits, block=BLOCK):
     codes = np.clip(np.round(wb / scale[..., None]) + zp[..., None], 0, qmax).astype(np.uint8)
     zp = zp.astype(np.uint8)
     if bits == 4 and nb % 2:
-        zp = np.pad(zp, ((0, 0), (0, 1)))
+        zp = np.pad(zp, ((0, 0), (0, 1)), constant_values=8)   # the unused nibble, as onnxruntime fills it
     return _pack(codes, bits), scale.astype(np.float32), _pack(zp, bits)
 
 

@@ -1,6 +1,6 @@
 """An independent float64 numpy forward pass of the two open families, written from their
-published modeling files and reading the safetensors bytes itself (nothing from dcoder), to
-check the torch reference (dcoder/open_model.py) that every converted model is compared with.
+published modeling files and reading the checkpoint with the `safetensors` package (nothing from
+dcoder), to check the torch reference (dcoder/open_model.py) that writes every parity.json.
 
 * LLaDA (modeling_llada.py, LLaDALlamaBlock): x = wte[ids]; per block
   x += attn_out(attn(RMSNorm_attn_norm(x))); x += ff_out(silu(ff_proj(h)) * up_proj(h)) with
@@ -15,30 +15,17 @@ each family's sampler: LLaDA reads a position's own row, Dream shifts
 """
 import json
 import os
-import struct
 
 import numpy as np
+from safetensors.torch import load_file
 
 
 def read_folder(folder):
     """{tensor name: float64 array} of every safetensors file in the folder."""
     out = {}
     for fname in sorted(os.listdir(folder)):
-        if not fname.endswith(".safetensors"):
-            continue
-        with open(os.path.join(folder, fname), "rb") as f:
-            blob = f.read()
-        (n,) = struct.unpack("<Q", blob[:8])
-        header = json.loads(blob[8:8 + n])
-        header.pop("__metadata__", None)
-        for name, info in header.items():
-            begin, end = info["data_offsets"]
-            raw = blob[8 + n + begin:8 + n + end]
-            if info["dtype"] == "BF16":
-                arr = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
-            else:
-                arr = np.frombuffer(raw, {"F32": "<f4", "F16": "<f2"}[info["dtype"]])
-            out[name] = arr.astype(np.float64).reshape(info["shape"])
+        if fname.endswith(".safetensors"):
+            out.update({k: v.double().numpy() for k, v in load_file(os.path.join(folder, fname)).items()})
     return out
 
 
