@@ -14,7 +14,7 @@
 #   device:  run(command="bash training/gpu_run.sh 540", carry=["training/data/gpu"], timeout_s=540)
 #   here:    /usr/bin/python3 training/gpu.py collect FILES_AT
 #   CPU dry run (tiny model, a few seconds of training, the deadline fires during training):
-#            DC_GPU_DRY=1 PYTHON=/usr/bin/python3 OUT=/tmp/gpu-dry bash training/gpu_run.sh 50
+#            DC_GPU_DRY=1 PYTHON=/usr/bin/python3 OUT=/tmp/gpu-dry bash training/gpu_run.sh 60
 set -uo pipefail
 LIMIT=${1:?usage: bash training/gpu_run.sh LIMIT_SECONDS, the timeout_s of the device call}
 START=$(date +%s)
