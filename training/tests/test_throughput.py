@@ -17,6 +17,7 @@ sys.path.insert(0, HERE)
 import export  # noqa: E402
 from dcoder import objective, warm_start  # noqa: E402
 from dcoder.config import TrainConfig  # noqa: E402
+from dcoder.data import packed_rows  # noqa: E402
 from dcoder.fim import Example  # noqa: E402
 from dcoder.model import DiffusionCoder, ModelConfig  # noqa: E402
 from dcoder.muon import Muon, orthogonalize  # noqa: E402
@@ -53,6 +54,32 @@ class PackingTest(unittest.TestCase):
                 self.assertTrue(torch.allclose(ce_packed[start:start + e.length], ce_alone[:e.length], atol=1e-5))
         # the last token of a document predicts nothing (not the next document's first token)
         self.assertEqual(packed["ar_target"][0, 10].item(), -100)
+
+
+class PackedRowsTest(unittest.TestCase):
+    def test_rows_hold_whole_examples_each_once_and_fuller(self):
+        lengths = random.Random(4).choices(range(40, 512), k=4000)
+        drawn = []
+
+        class Source:
+            rng, pending = random.Random(0), []
+
+            def example(self, plain):
+                ex = Example([7] * lengths[len(drawn)], 0, 0, lengths[len(drawn)], "line")
+                drawn.append(ex)
+                return ex
+
+        src, cfg = Source(), TrainConfig(batch=32, seq_len=512, pack=True)
+        packed = []
+        for _ in range(5):
+            rows = packed_rows(src, cfg)
+            self.assertEqual(len(rows), 32)
+            self.assertTrue(all(sum(e.length for e in r) <= 512 for r in rows))
+            packed += [e for r in rows for e in r]
+            fill = sum(e.length for r in rows for e in r) / (32 * 512)
+            self.assertGreater(fill, 0.85)      # one after the other, these lengths fill 0.76
+        self.assertEqual(len({id(e) for e in packed}), len(packed))   # none twice
+        self.assertLessEqual(len(src.pending), 32)
 
 
 def _hidden(model, batch):
