@@ -2,18 +2,20 @@
 # One lent-GPU call that cannot waste its draw. Every phase is bounded by an absolute deadline
 # taken from the call's own time limit: build a corpus on the device (its Python standard library
 # and site-packages, licence-checked by corpus.py, plus the carried JS/TS records and HumanEval
-# signatures), train (train.py --gpu, continuing from the shipped model's weights when the
-# architecture is the same; DC_GPU_INIT= names another model folder, empty: from scratch) with fp16 weight parts renamed into $OUT every
-# 2 minutes (a killed call still returns the latest weights), export the ONNX model, and score
+# signatures, near-duplicates dropped), train (train.py --gpu, continuing from the shipped
+# model's weights when the architecture is the same; DC_GPU_INIT= names another model folder,
+# empty: from scratch) with fp16 weight parts renamed into $OUT every 2 minutes (a killed call
+# still returns the latest weights), export the ONNX model, and score
 # HumanEval single-line pass@1 there (device_eval.py). All output, tracebacks included, goes to
 # $OUT/run.log and to the terminal. $OUT ends with at most 8 files of at most 16 MiB:
 # weights.pt.partNN + weights.json, run.log, device-eval.json, then log.jsonl, sources.json.gz
 # and model.onnx while slots are left.
 #
 #   here:    /usr/bin/python3 training/gpu.py prepare      # training/data/gpu/ + transfer-size check
-#   device:  run(command="bash training/gpu_run.sh 540", carry=["training/data/gpu"], timeout_s=540)
+#   device:  run(command="bash training/gpu_run.sh 560", carry=["training/data/gpu"], timeout_s=570)
 #   here:    /usr/bin/python3 training/gpu.py collect FILES_AT
-#   CPU dry run (tiny model, a few seconds of training, the deadline fires during training):
+#   CPU dry run (the shipped model at a tiny batch with the GPU features, a few seconds of training,
+#   the deadline fires during training):
 #            DC_GPU_DRY=1 PYTHON=/usr/bin/python3 OUT=/tmp/gpu-dry bash training/gpu_run.sh 60
 set -uo pipefail
 LIMIT=${1:?usage: bash training/gpu_run.sh LIMIT_SECONDS, the timeout_s of the device call}
