@@ -1,6 +1,6 @@
 """Node-side checks for the converter's tests: onnxruntime-node and @huggingface/tokenizers, the
-runtime and tokenizer the engine uses, driven from Python (there is no onnxruntime for Python
-on this machine)."""
+runtime and tokenizer the engine uses, driven from Python (the Python onnxruntime of .venv is a
+second runtime; these check the one the extension ships)."""
 import json
 import os
 import subprocess
