@@ -39,8 +39,10 @@ DECODE_FLAGS = []   # extra CLI flags for the diffusion decoder (--threshold / -
 
 
 def run_engine(model, reqs, ar=False):
+    """The engine's answers: the diffusion decode itself (--decode threshold, with DECODE_FLAGS), or
+    greedy next-token decoding (--ar; the default `verified` decode writes exactly its text)."""
     cmd = ["node", os.path.join(ROOT, "dist", "cli.js"), "infill", "--jsonl", "--model", model]
-    cmd += ["--ar"] if ar else DECODE_FLAGS
+    cmd += ["--ar"] if ar else ["--decode", "threshold", *DECODE_FLAGS]
     inp = "".join(json.dumps(r) + "\n" for r in reqs)
     p = subprocess.run(cmd, input=inp, capture_output=True, text=True)
     out = {}

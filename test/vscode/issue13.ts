@@ -97,8 +97,9 @@ export function issue13Checks(c: UiContext): [string, () => Promise<void>][] {
       await noGhost(page);
     }],
     ['the in-editor denoise draws the fill in place (screenshot), then hands over to the edit', async () => {
-      // one token per step, each drawn step on screen for at least 400 ms (diffusionCoder.denoiseStepMs)
-      await settings(c, { 'diffusionCoder.steps': 16, 'diffusionCoder.denoiseStepMs': 400 });
+      // one token per step, each drawn step on screen for at least 400 ms (diffusionCoder.denoiseStepMs);
+      // no ghost text meanwhile: a multi-line ghost-text request after the edit would draw its own denoise
+      await settings(c, { 'diffusionCoder.steps': 16, 'diffusionCoder.denoiseStepMs': 400, 'diffusionCoder.enable': false });
       await openFile(page, 'denoise.py');
       await goTo(page, 3, 9);
       await watchDenoise(page);

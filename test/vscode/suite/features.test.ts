@@ -40,7 +40,8 @@ describe('Issue 13 in a real VS Code extension host', function () {
   afterEach(() => vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor'));
 
   it('a candidate that adds a syntax error is not shown; with the check off it is', async () => {
-    // the bundled model's candidate here does not parse (see `infill --jsonl --syntax-check python`)
+    // the bundled model's diffusion candidate here does not parse (see `infill --jsonl --decode threshold --syntax-check python`)
+    await setting('decode', 'threshold');
     const editor = await open("data = {'a': 1,}\n");
     const pos = new vscode.Position(0, 15);
     api.completer.cache.clear();
@@ -58,6 +59,7 @@ describe('Issue 13 in a real VS Code extension host', function () {
       assert.strictEqual(items?.[0]?.insertText, candidate.trimEnd());
     } finally {
       await setting('syntaxCheck', undefined);
+      await setting('decode', undefined);
     }
   });
 
