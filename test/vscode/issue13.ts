@@ -50,24 +50,31 @@ function decorationTexts(page: Page): Promise<string[]> {
 
 /**
  * Watches the editor in the page, frame by frame, from now on: window.__dc.first is when masked
- * positions were first drawn, window.__dc.end when the drawing was gone again (page clock, ms).
+ * positions were first drawn, window.__dc.end when the drawing was gone again (page clock, ms):
+ * gone for GONE_MS in a row, since Monaco may render a frame between one step's decorations and
+ * the next's.
  */
 function watchDenoise(page: Page): Promise<void> {
-  return page.evaluate((mask) => {
+  return page.evaluate(([mask, goneMs]) => {
     const w = window as unknown as { __dc: { first: number; end: number } };
     w.__dc = { first: 0, end: 0 };
+    let seen = 0;
     const spans = () => [...document.querySelectorAll('.monaco-editor .view-lines span')];
     const tick = () => {
       const after = spans().map((el) => getComputedStyle(el, '::after').content);
       const before = spans().map((el) => getComputedStyle(el, '::before').content);
       if (!w.__dc.first && after.some((c) => c.includes(mask))) w.__dc.first = Date.now();
       const drawn = [...after, ...before].some((c) => c && c !== 'none' && c !== 'normal' && c !== '""');
-      if (w.__dc.first && !drawn) w.__dc.end = Date.now();
+      if (drawn) seen = Date.now();
+      if (w.__dc.first && !drawn && Date.now() - seen >= goneMs) w.__dc.end = seen;
       else requestAnimationFrame(tick);
     };
     tick();
-  }, MASK);
+  }, [MASK, GONE_MS] as const);
 }
+
+/** How long the in-editor denoise must be off screen to count as ended. */
+const GONE_MS = 250;
 
 const watched = (page: Page) => page.evaluate(() => (window as unknown as { __dc: { first: number; end: number } }).__dc);
 
