@@ -50,6 +50,7 @@ WARM = [  # continuing from a shipped model: the optimizer is the only choice (i
     ("AdamW 1.5e-3 (gpu_config)", []),
     ("Muon 0.02 + AdamW 1.5e-3", ["--optimizer", "muon"]),
     ("Muon 0.005 + AdamW 1.5e-3", ["--optimizer", "muon", "--muon-lr", "0.005"]),
+    ("Muon 0.005 + AdamW 3e-4", ["--optimizer", "muon", "--muon-lr", "0.005", "--lr", "3e-4"]),
 ]
 
 

@@ -150,6 +150,10 @@ def main():
         cfg.model = ModelConfig.from_dict(state["model_config"])
     elif args.init or args.warm_start:
         init = starting_weights(args, cfg, tok_json)
+        if init and args.ar_frac is None and cfg.warm_ar_frac >= 0:
+            cfg.ar_frac = cfg.warm_ar_frac
+        if init and cfg.warm_lrs:  # trained weights take smaller steps (compare_recipes.py --warm-start)
+            cfg.lr, cfg.muon_lr = args.lr or cfg.warm_lrs[0], args.muon_lr or cfg.warm_lrs[1]
     cuda = args.device.startswith("cuda")
     here = torch.cuda.get_device_name(args.device) if cuda else f"CPU, {cfg.threads} threads"
     before = ((state or init or {}).get("train_config") or {}).get("device", "")
@@ -169,10 +173,9 @@ def main():
         model.load_state_dict({k: v.float() for k, v in init["model"].items()})
         tokens = init.get("tokens", 0)
         print(f"initialised from {args.init or args.warm_start} ({tokens/1e6:.2f} M tokens seen before)")
-    if init and args.ar_frac is None and cfg.warm_ar_frac >= 0:
-        cfg.ar_frac = cfg.warm_ar_frac
     print(f"model: {model.num_params()/1e6:.2f} M parameters, device {args.device}, shift {cfg.model.shift}, "
-          f"next-token only for {cfg.ar_frac:.0%} of the time")
+          f"next-token only for {cfg.ar_frac:.0%} of the time, {cfg.optimizer} (lr {cfg.lr:g}"
+          + (f", Muon {cfg.muon_lr:g})" if cfg.optimizer == "muon" else ")"))
     stepper = Stepper(model, opt, cfg, args.device)
     data = Data(os.path.join(args.corpus, "train.jsonl"), tok, cfg, rng, limit=200 if args.tiny else None)
     held = Data(os.path.join(args.corpus, "test.jsonl"), tok, cfg, random.Random(99), limit=200 if args.tiny else None)
