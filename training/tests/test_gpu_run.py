@@ -178,6 +178,34 @@ class WarmStartChoiceTest(unittest.TestCase):
             have = warm_start.config_of(json.load(f))
         self.assertEqual(warm_start.mismatch(gpu_config().model, have), "")
 
+    def test_a_warm_started_gpu_run_adapts_longer_with_smaller_steps(self):
+        """train.py --gpu: from scratch the configured rates and phases, from trained weights warm_lrs
+        and warm_ar_frac (one step on the CPU, the tiny architecture standing in for the shipped one)."""
+        arch = json.dumps({k: getattr(tiny_config().model, k) for k in ("n_layer", "n_head", "d_model", "d_ff")})
+        with tempfile.TemporaryDirectory() as d:
+            corpus = os.path.join(d, "corpus")
+            os.makedirs(corpus)
+            for split in ("train", "test"):
+                with open(os.path.join(corpus, f"{split}.jsonl"), "w") as f:
+                    for nm in ("layout.py", "fim.py", "objective.py"):
+                        with open(os.path.join(HERE, "dcoder", nm)) as src:
+                            f.write(json.dumps({"lang": "python", "text": src.read()}) + "\n")
+            tiny_shipped_model(os.path.join(d, "init"))
+            said = {}
+            for name, extra in (("scratch", []), ("warm", ["--warm-start", os.path.join(d, "init")])):
+                r = subprocess.run([sys.executable, os.path.join(HERE, "train.py"), "--gpu", "--device", "cpu",
+                                    "--model", arch, "--out", os.path.join(d, name), "--corpus", corpus,
+                                    "--tokenizer", os.path.join(ROOT, "models", gpu.DEFAULT_MODEL, "tokenizer.json"),
+                                    "--max-steps", "1", "--batch", "2", "--accum", "1", "--threads", "1"] + extra,
+                                   capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+                said[name] = r.stdout
+        cfg = gpu_config()
+        self.assertIn(f"next-token only for {cfg.ar_frac:.0%} of the time, muon (lr {cfg.lr:g}, Muon {cfg.muon_lr:g})",
+                      said["scratch"])
+        self.assertIn(f"next-token only for {cfg.warm_ar_frac:.0%} of the time, muon (lr {cfg.warm_lrs[0]:g}, "
+                      f"Muon {cfg.warm_lrs[1]:g})", said["warm"])
+
 
 class CollectNameTest(unittest.TestCase):
     def test_a_new_model_is_named_by_its_size(self):
