@@ -20,6 +20,10 @@ export interface DecodeDefaults {
   readonly stepBudget: number;
   /** Verified drafts: denoising steps per drafted block (1: every position from one pass, shared with the verification). */
   readonly draftSteps: number;
+  /** Verified drafts: masked positions drafted per pass at most (the model's block size caps it);
+   * later diffusion guesses are rarely what greedy decoding writes, and every drafted position
+   * costs the verifying pass (prompt lookup may still propose longer drafts). */
+  readonly draftBlock: number;
   /** Upper bound on middle tokens. */
   readonly maxTokens: number;
   /** Cap for single-line requests: covers 99.8 % of HumanEval single lines in our tokenizer

@@ -86,7 +86,8 @@ def decode_case(model, man, pieces, case):
 
 def lookup_cases(vocab_size):
     """Prompt-lookup proposals (dcoder/verified.py with_lookup) that src/engine/lookupDraft.ts must
-    reproduce: n-grams of 4 down to 2, the latest occurrence, disallowed tokens, no match."""
+    reproduce: n-grams of 4 down to 2, the latest occurrence, disallowed tokens, no match, the
+    proposal's length limit."""
     allowed = torch.ones(vocab_size, dtype=torch.bool)
     allowed[[0, 1, 2, 3, 4, 5]] = False
     rng = random.Random(7)
@@ -96,7 +97,9 @@ def lookup_cases(vocab_size):
              ([11, 12, 13], [14, 99]),  # no match: the draft as it is
              ([5], [6]),
              ([rng.randrange(6, 12) for _ in range(200)], [rng.randrange(6, 12)] + [99] * 7)]
-    return [dict(history=h, draft=d, expected=with_lookup(d, h, allowed)) for h, d in cases]
+    # max_len: the draft's own length, longer (the lookup extends it), shorter (it stops there)
+    return [dict(history=h, draft=d, max_len=m, expected=with_lookup(d, h, allowed, m))
+            for h, d in cases for m in sorted({len(d), 6, 2})]
 
 
 def main():

@@ -7,13 +7,17 @@
 const MAX_NGRAM = 4;
 const MIN_NGRAM = 2;
 
+/** Longest draft a lookup may propose (the diffusion draft is shorter: its later guesses are rarely right). */
+export const LOOKUP_MAX = 16;
+
 /**
  * `draft` (whose first token is already greedy's) with positions 1.. taken from what followed the
- * latest earlier occurrence of the n-gram ending at draft[0] in `history` + draft[0]; tokens the
- * output may not hold end the proposal. Length stays draft's.
+ * latest earlier occurrence of the n-gram ending at draft[0] in `history` + draft[0], and extended
+ * with what followed there up to `maxLen` tokens; a token the output may not hold ends the
+ * proposal.
  */
-export function withLookup(draft: number[], history: readonly number[], allowed: Uint8Array | undefined): number[] {
-  if (draft.length < 2) return draft;
+export function withLookup(draft: number[], history: readonly number[], allowed: Uint8Array | undefined, maxLen: number): number[] {
+  if (draft.length < 1) return draft;
   const seq = [...history, draft[0]];
   const end = seq.length - 1;
   for (let n = MAX_NGRAM; n >= MIN_NGRAM; n--) {
@@ -23,7 +27,7 @@ export function withLookup(draft: number[], history: readonly number[], allowed:
       for (let i = 0; i < n && match; i++) match = seq[p - i] === seq[end - i];
       if (!match) continue;
       const out = draft.slice();
-      for (let j = 1; j < draft.length && p + j <= end - 1; j++) {
+      for (let j = 1; j < maxLen && p + j <= end - 1; j++) {
         const t = seq[p + j];
         if (allowed && !allowed[t]) break;
         out[j] = t;

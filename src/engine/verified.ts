@@ -20,7 +20,7 @@
 // the position limit.
 import { EngineError, StopReason } from '../protocol';
 import { BlockModel, blockRows, commitStep, DecodeOptions, DecodeResult, lineEnds, newBlock, unsettled } from './denoiser';
-import { withLookup } from './lookupDraft';
+import { LOOKUP_MAX, withLookup } from './lookupDraft';
 import { bestToken } from './policy';
 
 /** A runner that holds clean tokens in a cache and can drop the newest of them. */
@@ -116,7 +116,7 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
       if (!unsettled(st)) break;
       blockRowsNow = blockRows(await pass([], st.block, pos, B), B, V, true, anchor).rows;
     }
-    draft = withLookup(st.block.slice(0, st.horizon), [...context, ...out], draftOpts.allowed);
+    draft = withLookup(st.block.slice(0, st.horizon), [...context, ...out], draftOpts.allowed, Math.min(LOOKUP_MAX, o.maxTokens - out.length, o.maxPosition - pos));
   }
 }
 

@@ -15,14 +15,14 @@ import torch
 from .sampler import block_rows, best, commit_step, new_block, unsettled
 
 
-MAX_NGRAM, MIN_NGRAM = 4, 2
+MAX_NGRAM, MIN_NGRAM, LOOKUP_MAX = 4, 2, 16
 
 
-def with_lookup(draft, history, allowed):
+def with_lookup(draft, history, allowed, max_len):
     """draft with positions 1.. taken from what followed the latest earlier occurrence of the
-    n-gram ending at draft[0] in history + [draft[0]] (longest n first); a disallowed token ends
-    the proposal; the length stays draft's."""
-    if len(draft) < 2:
+    n-gram ending at draft[0] in history + [draft[0]] (longest n first), extended with what
+    followed there up to max_len tokens; a disallowed token ends the proposal."""
+    if len(draft) < 1:
         return draft
     seq = list(history) + [draft[0]]
     end = len(seq) - 1
@@ -33,8 +33,11 @@ def with_lookup(draft, history, allowed):
             if all(seq[p - i] == seq[end - i] for i in range(n)):
                 out = list(draft)
                 j = 1
-                while j < len(draft) and p + j <= end - 1 and bool(allowed[seq[p + j]]):
-                    out[j] = seq[p + j]
+                while j < max_len and p + j <= end - 1 and bool(allowed[seq[p + j]]):
+                    if j < len(out):
+                        out[j] = seq[p + j]
+                    else:
+                        out.append(seq[p + j])
                     j += 1
                 return out
     return draft
@@ -107,4 +110,5 @@ def verified_decode(runner, pending, pos, o):
                 break
             s += 1
             block_logits = block_rows(run([], st["block"], pos, B), B, True, anchor)[0]
-        draft = with_lookup(st["block"][:st["horizon"]], context + out, draft_o.base)
+        draft = with_lookup(st["block"][:st["horizon"]], context + out, draft_o.base,
+                            min(LOOKUP_MAX, o.max_tokens - len(out), o.max_position - pos))

@@ -41,7 +41,7 @@ export function resolveRequest(p: InfillParams, m: Manifest): InfillPlan {
     maxTokens: Math.max(1, Math.min(p.maxTokens ?? DECODE.maxTokens, cap)),
     policy: policyOf(p, decode),
     decode,
-    blockSize: decode === 'ar' ? 1 : m.block_size,
+    blockSize: decode === 'ar' ? 1 : decode === 'verified' ? Math.min(m.block_size, DECODE.draftBlock) : m.block_size,
     exactTokens,
     middleLength: p.middleLength === 'fixed' || p.middleLength === 'probe' ? p.middleLength : DECODE.middleLength,
     ...(alternativesWanted(p.alternatives) && { alternatives: alternativesWanted(p.alternatives) }),

@@ -9,6 +9,7 @@ import { FIXTURES } from '../../paths';
 interface LookupCase {
   history: number[];
   draft: number[];
+  max_len: number;
   expected: number[];
 }
 
@@ -17,12 +18,13 @@ describe('prompt lookup (verified drafts)', () => {
   // the fixture bans ids 0-5 (the special tokens)
   const allowed = new Uint8Array(8192).fill(1).fill(0, 0, 6);
 
-  it('has cases that change the draft and cases that leave it', () => {
+  it('has cases that change the draft, leave it, and lengthen it', () => {
     const changed = cases.filter((c) => JSON.stringify(c.expected) !== JSON.stringify(c.draft)).length;
     assert.ok(changed >= 2 && changed < cases.length, `${changed} of ${cases.length} changed`);
+    assert.ok(cases.some((c) => c.expected.length > c.draft.length), 'none lengthened');
   });
 
   cases.forEach((c, i) => {
-    it(`case ${i}: the Python proposal`, () => assert.deepStrictEqual(withLookup(c.draft, c.history, allowed), c.expected));
+    it(`case ${i}: the Python proposal (up to ${c.max_len} tokens)`, () => assert.deepStrictEqual(withLookup(c.draft, c.history, allowed, c.max_len), c.expected));
   });
 });
