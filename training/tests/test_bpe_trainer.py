@@ -90,7 +90,9 @@ class BpeTrainerTest(unittest.TestCase):
         theirs = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in model["merges"]]
         self.assertEqual(len(theirs), len(ours.merges))
         first = next(i for i, (a, b) in enumerate(zip(ours.merges, theirs)) if a != b)
-        self.assertGreater(first, 50)
+        # where the first difference falls depends on the text (the repository's own code, which
+        # changes); what matters is that the merges agree up to it and that it is a tie
+        self.assertGreater(first, 0)
         counts = pair_counts(words, ours.merges[:first])
         self.assertEqual(counts[ours.merges[first]], counts[theirs[first]], "not a tie")
         self.assertLess(ours.merges[first], theirs[first])   # ours takes the smaller pair of strings
