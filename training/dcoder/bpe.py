@@ -42,6 +42,19 @@ def to_units(piece):
     return "".join(B2U[b] for b in piece.encode("utf-8"))
 
 
+def merge_pair(units, a, b):
+    """units with every adjacent (a, b), left to right, joined into a + b."""
+    out, i = [], 0
+    while i < len(units):
+        if i + 1 < len(units) and units[i] == a and units[i + 1] == b:
+            out.append(a + b)
+            i += 2
+        else:
+            out.append(units[i])
+            i += 1
+    return out
+
+
 class Tokenizer:
     def __init__(self, vocab, merges, specials):
         self.vocab = vocab                      # token string -> id
@@ -68,16 +81,7 @@ class Tokenizer:
                     best, bi = r, i
             if best is None:
                 break
-            a, b = self.merges[best]
-            out, i = [], 0
-            while i < len(sym):
-                if i < len(sym) - 1 and sym[i] == a and sym[i + 1] == b:
-                    out.append(a + b)
-                    i += 2
-                else:
-                    out.append(sym[i])
-                    i += 1
-            sym = out
+            sym = merge_pair(sym, *self.merges[best])
         return [self.vocab[s] for s in sym]
 
     def encode_piece(self, piece):

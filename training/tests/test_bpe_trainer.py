@@ -40,15 +40,7 @@ def pair_counts(words, merges):
     for word, n in words.items():
         units = list(bpe.to_units(word))
         for a, b in merges:
-            out, i = [], 0
-            while i < len(units):
-                if i + 1 < len(units) and (units[i], units[i + 1]) == (a, b):
-                    out.append(a + b)
-                    i += 2
-                else:
-                    out.append(units[i])
-                    i += 1
-            units = out
+            units = bpe.merge_pair(units, a, b)
         for pair in zip(units, units[1:]):
             counts[pair] += n
     return counts
