@@ -69,6 +69,11 @@ export interface DecodeResult {
   verifyPasses?: number;
 }
 
+/** The tokens output position `n` may take: token healing restricts the middle's first. */
+export function allowedAt(o: DecodeOptions, n: number): Uint8Array | undefined {
+  return n === 0 && o.firstAllowed ? o.firstAllowed : o.allowed;
+}
+
 /** Whether `token`, the middle's first when `first`, ends a single line (healed characters of a line break excluded). */
 export function lineEnds(o: DecodeOptions, token: number, first: boolean): boolean {
   // the middle's first token carries the healed characters (a healed line break) before its own text
@@ -97,8 +102,7 @@ export function commitStep(rows: Float32Array, st: BlockState, o: DecodeOptions,
   const leftmost = st.done.indexOf(false);
   for (let i = 0; i < st.horizon; i++) {
     if (st.done[i]) continue;
-    const allowed = outLen === 0 && i === 0 && o.firstAllowed ? o.firstAllowed : o.allowed;
-    const b = bestToken(rows, i * V, V, allowed);
+    const b = bestToken(rows, i * V, V, allowedAt(o, outLen + i));
     // <eom> waits until everything before it is decided
     if (b.token === o.eomId && i !== leftmost) continue;
     cands.push({ index: i, token: b.token, prob: b.prob });

@@ -35,6 +35,13 @@ function perStep(masked: number, steps: number, stepsDone: number): number {
   return Math.ceil(masked / Math.max(1, steps - stepsDone));
 }
 
+/** A copy of `allowed` (absent: every one of `vocab` tokens) with `token` banned. */
+export function without(allowed: Uint8Array | undefined, token: number, vocab: number): Uint8Array {
+  const m = allowed ? allowed.slice() : new Uint8Array(vocab).fill(1);
+  m[token] = 0;
+  return m;
+}
+
 /** Best token and its softmax probability for one row of logits, optionally restricted. */
 export function bestToken(logits: Float32Array, offset: number, vocab: number, allowed?: Uint8Array): { token: number; prob: number } {
   let max = -Infinity;

@@ -19,9 +19,9 @@
 // Stops as the `ar` decode does: at <eom>, at a line end in single-line mode, at maxTokens or at
 // the position limit.
 import { EngineError, StopReason } from '../protocol';
-import { BlockModel, blockRows, commitStep, DecodeOptions, DecodeResult, lineEnds, newBlock, unsettled } from './denoiser';
+import { allowedAt, BlockModel, blockRows, commitStep, DecodeOptions, DecodeResult, lineEnds, newBlock, unsettled } from './denoiser';
 import { LOOKUP_MAX, withLookup } from './lookupDraft';
-import { bestToken } from './policy';
+import { bestToken, without } from './policy';
 
 /** A runner that holds clean tokens in a cache and can drop the newest of them. */
 export interface CausalModel extends BlockModel {
@@ -88,7 +88,7 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
     if (draft.length > 0) verifyPasses++;
     let k = 0;
     for (; k < draft.length; k++) {
-      const b = bestToken(rows, k * V, V, out.length === 0 && o.firstAllowed ? o.firstAllowed : o.allowed);
+      const b = bestToken(rows, k * V, V, allowedAt(o, out.length));
       if (b.token !== draft[k]) {
         model.truncate(held + k);
         if (accept(b.token, b.prob)) return done('maxTokens');
@@ -118,13 +118,6 @@ export async function verifiedDecode(model: CausalModel, pending: number[], pos:
     }
     draft = withLookup(st.block.slice(0, st.horizon), [...context, ...out], draftOpts.allowed, Math.min(LOOKUP_MAX, o.maxTokens - out.length, o.maxPosition - pos));
   }
-}
-
-/** A copy of `allowed` (absent: every token) with `token` banned. */
-function without(allowed: Uint8Array | undefined, token: number, V: number): Uint8Array {
-  const m = allowed ? allowed.slice() : new Uint8Array(V).fill(1);
-  m[token] = 0;
-  return m;
 }
 
 /** [row ; rows]: the carried row before the pass's own. */

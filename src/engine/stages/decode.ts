@@ -10,6 +10,7 @@ import { Manifest } from '../manifest';
 import { ContextRunner } from '../runners';
 import { CodeTokenizer } from '../tokenizer';
 import { verifiedDecode } from '../verified';
+import { without } from '../policy';
 import { MiddleSlot } from './middle';
 import { InfillPlan } from './resolve';
 
@@ -33,8 +34,7 @@ export class Decoder {
     this.allowed = outputMask(m);
     // ids past the tokenizer's vocabulary (padding rows of the output head) decode to nothing
     for (let i = 0; i < this.allowed.length; i++) if (!tok.known[i]) this.allowed[i] = 0;
-    this.noEom = this.allowed.slice();
-    this.noEom[m.special_tokens.eom] = 0;
+    this.noEom = without(this.allowed, m.special_tokens.eom, this.allowed.length);
   }
 
   async run(plan: InfillPlan, ctx: Context, slot: MiddleSlot, hooks: DecodeHooks): Promise<DecodeResult> {
@@ -64,9 +64,6 @@ export class Decoder {
   /** The healed first token's mask, less a banned token. */
   private firstAllowed(ctx: Context, ban: number | undefined): Uint8Array | undefined {
     const healed = healMask(this.tok, ctx.healed, this.allowed);
-    if (ban === undefined) return healed;
-    const mask = (healed ?? this.allowed).slice();
-    mask[ban] = 0;
-    return mask;
+    return ban === undefined ? healed : without(healed ?? this.allowed, ban, this.allowed.length);
   }
 }
